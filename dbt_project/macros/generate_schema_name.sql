@@ -1,0 +1,4 @@
+{#- Use the configured schema name as it is (marts, audit, ...), not dbt's <target>_<schema>. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}
