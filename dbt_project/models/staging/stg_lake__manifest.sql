@@ -1,0 +1,3 @@
+-- The files of the current refresh, one row each (loaded, rejected or ignored).
+select kind, file_name, sha256, cache_key, size_bytes, status, message, rows_read, rows_valid, rows_rejected, from_cache
+from {{ source('lake', 'manifest') }}

@@ -1,0 +1,183 @@
+"""Building blocks shared by the three extract schemas.
+
+Every extract is read as text (no type inference: a bad value must be reported, not coerced), so each
+rule is a polars expression over string columns. A check passes on a missing value: whether a value is
+required is the separate `required` check (pandera's nullable flag), so a row fails each rule once and for
+one reason. The parse helpers are also what turns valid text into typed columns, so validation and
+typing can never disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "dbt_project" / "seeds"
+
+PROJECT_CODE_RE = r"^[A-Z]{2}\.\d{4}$"
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+DECIMAL_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+INTEGER_RE = r"^[+-]?\d+$"
+# ISO 8601 date-time: date, optional time (T or space), optional fraction, optional Z / offset.
+TIMESTAMP_RE = (
+    r"^(\d{4}-\d{2}-\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"(Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+@lru_cache(maxsize=1)
+def iso3_codes() -> tuple[str, ...]:
+    """ISO 3166-1 alpha-3 codes, from the dbt seed (one list for validation and for the warehouse)."""
+    with open(SEEDS / "iso3166_alpha3.csv", newline="", encoding="utf-8") as f:
+        return tuple(sorted(row["iso3"] for row in csv.DictReader(f)))
+
+
+def parse_date(e: pl.Expr) -> pl.Expr:
+    """`YYYY-MM-DD` that is a real calendar date, else null."""
+    return pl.when(e.str.contains(DATE_RE)).then(e.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+
+
+def parse_decimal(e: pl.Expr) -> pl.Expr:
+    return pl.when(e.str.contains(DECIMAL_RE)).then(e.cast(pl.Float64, strict=False))
+
+
+def parse_integer(e: pl.Expr) -> pl.Expr:
+    return pl.when(e.str.contains(INTEGER_RE)).then(e.cast(pl.Int64, strict=False))
+
+
+def parse_timestamp(e: pl.Expr) -> pl.Expr:
+    """ISO 8601 timestamp -> naive UTC datetime (µs), else null. A date alone means midnight UTC."""
+    g = e.str.extract_groups(TIMESTAMP_RE)
+    day = g.struct.field("1").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    hh = g.struct.field("2").cast(pl.Int64, strict=False).fill_null(0)
+    mi = g.struct.field("3").cast(pl.Int64, strict=False).fill_null(0)
+    ss = g.struct.field("4").cast(pl.Int64, strict=False).fill_null(0)
+    frac = g.struct.field("5").fill_null("").str.pad_end(6, "0").str.slice(0, 6)
+    us = pl.when(frac == "").then(0).otherwise(frac.cast(pl.Int64, strict=False))
+    tz = g.struct.field("6")
+    sign = pl.when(tz.str.starts_with("-")).then(-1).otherwise(1)
+    tz_digits = tz.str.replace_all(r"[^0-9]", "")
+    off_min = (
+        tz_digits.str.slice(0, 2).cast(pl.Int64, strict=False).fill_null(0) * 60
+        + tz_digits.str.slice(2, 2).cast(pl.Int64, strict=False).fill_null(0)
+    ) * sign
+    ok = day.is_not_null() & (hh < 24) & (mi < 60) & (ss < 60) & (off_min.abs() < 24 * 60)
+    local = day.cast(pl.Datetime("us")) + pl.duration(hours=hh, minutes=mi, seconds=ss, microseconds=us)
+    return pl.when(ok).then(local - pl.duration(minutes=off_min))
+
+
+def timestamp_local_date(e: pl.Expr) -> pl.Expr:
+    """The calendar date written in an ISO timestamp (`the date of extracted_at`), as written."""
+    return pl.when(parse_timestamp(e).is_not_null()).then(
+        e.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    )
+
+
+def parse_point_list(e: pl.Expr) -> pl.Expr:
+    """`3;9` -> [3, 9] (list of Int64); null elements where an item is not an integer."""
+    return e.str.split(";").list.eval(pl.element().str.strip_chars().cast(pl.Int64, strict=False))
+
+
+# --- the check vocabulary (check_name values in audit.rejected_rows) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named rule on one column: `passes(col)` is a polars expression, true where the value is fine."""
+
+    name: str
+    passes: Callable[[str], pl.Expr]
+    # False: a missing value passes (whether a value is required is the `required` check).
+    # True: the rule is about missingness itself (e.g. required for some service types).
+    judges_missing: bool = False
+
+
+def matches(name: str, pattern: str) -> Rule:
+    return Rule(name, lambda c: pl.col(c).str.contains(pattern))
+
+
+def one_of(values: tuple[str, ...] | Callable[[], tuple[str, ...]], name: str = "accepted_values") -> Rule:
+    def passes(c: str) -> pl.Expr:
+        vals = values() if callable(values) else values
+        return pl.col(c).is_in(list(vals))
+
+    return Rule(name, passes)
+
+
+def iso3(extra: tuple[str, ...] = ()) -> Rule:
+    return Rule("iso3166_alpha3", lambda c: pl.col(c).is_in(list(iso3_codes()) + list(extra)))
+
+
+DATE = Rule("date_format", lambda c: parse_date(pl.col(c)).is_not_null())
+DECIMAL = Rule("decimal_format", lambda c: parse_decimal(pl.col(c)).is_not_null())
+INTEGER = Rule("integer_format", lambda c: parse_integer(pl.col(c)).is_not_null())
+TIMESTAMP = Rule("timestamp_format", lambda c: parse_timestamp(pl.col(c)).is_not_null())
+
+
+@dataclass(frozen=True)
+class Col:
+    """A contract column: required or not, personal data or not, and its rules in order."""
+
+    name: str
+    required: bool
+    rules: tuple[Rule, ...] = ()
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class ExtractContract:
+    kind: str
+    columns: tuple[Col, ...]
+    key: tuple[str, ...]
+    schema: pa.DataFrameSchema = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def personal_columns(self) -> set[str]:
+        return {c.name for c in self.columns if c.personal}
+
+
+def _as_check(rule: Rule, column: str) -> pa.Check:
+    def fn(data: PolarsData) -> pl.LazyFrame:
+        ok = rule.passes(data.key)
+        if not rule.judges_missing:
+            ok = pl.col(data.key).is_null() | ok
+        # A rule that cannot be judged (it needs another column that is itself missing or bad) passes:
+        # that other column's own failure is the reason recorded.
+        return data.lazyframe.select(ok.fill_null(True).alias(data.key))
+
+    return pa.Check(fn, name=rule.name)
+
+
+def contract(kind: str, columns: tuple[Col, ...], key: tuple[str, ...]) -> ExtractContract:
+    """The pandera schema factory: one DataFrameSchema per extract kind from its column table."""
+    schema = pa.DataFrameSchema(
+        {
+            c.name: pa.Column(pl.String, nullable=not c.required, checks=[_as_check(r, c.name) for r in c.rules])
+            for c in columns
+        },
+        name=kind,
+        strict=False,
+        coerce=False,
+    )
+    return ExtractContract(kind=kind, columns=columns, key=key, schema=schema)
+
+
+# pandera names its null check "not_nullable"; the contract's vocabulary calls it "required".
+PANDERA_CHECK_NAMES = {"not_nullable": "required"}

@@ -1,0 +1,77 @@
+"""projects: one row per project (register snapshot). Key: project_code."""
+
+import polars as pl
+
+from schemas._checks import (
+    DATE,
+    DECIMAL,
+    INTEGER,
+    PROJECT_CODE_RE,
+    TIMESTAMP,
+    Col,
+    Rule,
+    contract,
+    iso3,
+    matches,
+    one_of,
+    parse_date,
+    parse_decimal,
+    parse_integer,
+    parse_point_list,
+    timestamp_local_date,
+)
+
+ACTIVITY_TYPES = (
+    "pre_consular", "migrant_training", "migration_health", "resettlement", "migration_law",
+    "capacity_building", "migration_development", "irregular_migration", "research_data", "dialogue",
+    "integration", "emergency", "post_crisis", "avrr", "ct_prevention", "ct_capacity", "ct_assistance",
+    "labour_migration", "other",
+)  # fmt: skip
+
+
+def _points_ok(c: str) -> pl.Expr:
+    pts = parse_point_list(pl.col(c))
+    return (
+        pl.col(c).str.contains(r"^\s*\d+\s*(;\s*\d+\s*)*$")
+        & pts.list.eval(pl.element().is_between(1, 12)).list.all()
+        & (pts.list.n_unique() == pts.list.len())
+    )
+
+
+def _primary_ok(c: str) -> pl.Expr:
+    p = parse_integer(pl.col(c))
+    # Only judged when both values are readable: a bad strategy_points is its own failure.
+    listed = parse_point_list(pl.col("strategy_points")).list.contains(p)
+    return p.is_between(1, 12) & (listed | ~_points_ok("strategy_points").fill_null(False))
+
+
+PROJECTS = contract(
+    "projects",
+    (
+        Col("project_code", True, (matches("project_code_format", PROJECT_CODE_RE),)),
+        Col("title", True),
+        Col("country_iso3", True, (iso3(extra=("GLB",)),)),
+        Col("activity_type", True, (one_of(ACTIVITY_TYPES),)),
+        Col("strategy_points", True, (Rule("strategy_points_format", _points_ok),)),
+        Col("primary_point", True, (INTEGER, Rule("primary_point_in_strategy_points", _primary_ok))),
+        Col(
+            "start_date",
+            True,
+            (
+                DATE,
+                Rule(
+                    "not_after_extracted_at",
+                    lambda c: parse_date(pl.col(c)) <= timestamp_local_date(pl.col("extracted_at")),
+                ),
+            ),
+        ),
+        Col(
+            "end_date",
+            False,
+            (DATE, Rule("end_not_before_start", lambda c: parse_date(pl.col(c)) >= parse_date(pl.col("start_date")))),
+        ),
+        Col("budget_usd", True, (DECIMAL, Rule("non_negative", lambda c: parse_decimal(pl.col(c)) >= 0))),
+        Col("extracted_at", True, (TIMESTAMP,)),
+    ),
+    key=("project_code",),
+)
