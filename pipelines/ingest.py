@@ -18,10 +18,8 @@ import codecs
 import csv
 import hashlib
 import hmac
-import io
 import json
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -74,9 +72,6 @@ MANIFEST_SCHEMA: dict[str, pl.DataType] = {
     "size_bytes": pl.Int64, "status": pl.String, "message": pl.String, "rows_read": pl.Int64,
     "rows_valid": pl.Int64, "rows_rejected": pl.Int64, "from_cache": pl.Boolean,
 }  # fmt: skip
-
-DEV_PSEUDONYM_KEY = "review-dev-key-NOT-SECRET"
-
 
 # --- pseudonymisation ----------------------------------------------------------------------------------
 
@@ -423,6 +418,9 @@ def ensure_lake(lake_dir: Path) -> None:
             p = lake_dir / kind / sub / "_empty.parquet"
             if not p.exists():
                 _write_atomic(pl.DataFrame(schema=sch), p)
+        m = lake_dir / "manifest" / f"{kind}.parquet"
+        if not m.exists():
+            _write_atomic(pl.DataFrame(schema=MANIFEST_SCHEMA), m)
 
 
 def list_deliveries(kind_dir: Path) -> tuple[list[Path], list[Path]]:
@@ -486,15 +484,8 @@ def rejects_summary_text(summary: KindSummary) -> str:
     return "\n".join(f"{f.file_name}: {f.message}" for f in summary.files if f.status == "rejected")
 
 
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
-
-
-def to_jsonable(summary: KindSummary) -> dict:
-    return {"totals": summary.totals, "failures_by_check": summary.failures_by_check}
-
-
 __all__ = [
-    "DEV_PSEUDONYM_KEY", "FileRejected", "FileResult", "INGEST_VERSION", "KindSummary", "LAKE_SCHEMAS",
+    "FileRejected", "FileResult", "INGEST_VERSION", "KindSummary", "LAKE_SCHEMAS",
     "MANIFEST_SCHEMA", "Pseudonymiser", "REJECTS_SCHEMA", "ensure_lake", "ingest_kind", "read_records",
-    "validate_file", "io",
+    "validate_file",
 ]  # fmt: skip

@@ -7,8 +7,8 @@
 {% macro latest_version(kind, key_columns, columns) %}
 with files as (
     select file_name, cache_key
-    from {{ source('lake', 'manifest') }}
-    where kind = '{{ kind }}' and status = 'loaded'
+    from {{ source('lake', kind ~ '_files') }}
+    where status = 'loaded'
 ),
 delivered as (
     select f.file_name, r.row_number, {% for c in columns %}r.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}

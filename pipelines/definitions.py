@@ -1,0 +1,22 @@
+"""The Dagster code location: small modules under pipelines/defs composed into one Definitions."""
+
+import dagster as dg
+
+from pipelines.defs.dbt import dbt_resource, review_dbt_assets
+from pipelines.defs.ingest import ingest_assets
+from pipelines.defs.publish import published_figures_hold, warehouse
+
+refresh_job = dg.define_asset_job(
+    "refresh",
+    selection=dg.AssetSelection.all(),
+    description="Full refresh: ingest every extract, build and check the warehouse, publish it.",
+)
+
+defs = dg.Definitions(
+    assets=[*ingest_assets, review_dbt_assets, warehouse],
+    asset_checks=[published_figures_hold],
+    jobs=[refresh_job],
+    resources={"dbt": dbt_resource()},
+    # One process per run: the multiprocess executor costs ~10 s per run here and DuckDB wants one writer.
+    executor=dg.in_process_executor,
+)

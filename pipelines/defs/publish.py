@@ -1,0 +1,141 @@
+"""Publish: the checked build becomes the warehouse analysts open, by one atomic rename.
+
+The build file is complete and every blocking dbt test has passed before this asset runs (Dagster
+skips it when the dbt step fails). `os.replace` swaps the file whole: an analyst's open read-only
+connection keeps its snapshot, new connections see the new build, and a refresh killed before this
+point leaves the published warehouse untouched.
+"""
+
+
+import os
+from datetime import datetime, timezone
+
+import dagster as dg
+import duckdb
+
+from pipelines.defs.dbt import review_dbt_assets
+from pipelines.settings import Settings
+
+RECONCILIATION = dg.AssetKey(["marts", "rpt_reconciliation"])
+
+REFRESH_LOG_DDL = """
+create schema if not exists audit;
+create table if not exists audit.refresh_log (
+    run_id varchar, started_at timestamp, finished_at timestamp, published boolean, reason varchar,
+    raw_dir varchar, files_loaded integer, files_rejected integer, files_ignored integer,
+    rows_valid bigint, rows_rejected bigint, rows_held bigint
+);
+create table if not exists audit.refresh_files (
+    run_id varchar, kind varchar, file_name varchar, status varchar, size_bytes bigint, sha256 varchar,
+    rows_read bigint, rows_valid bigint, rows_rejected bigint, rows_held bigint, message varchar
+);
+"""
+
+
+def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, started: datetime) -> dict:
+    con.execute(REFRESH_LOG_DDL)
+    if settings.warehouse.exists():
+        # Keep the history of earlier refreshes (read-only attach: analysts may have the file open).
+        con.execute(f"attach '{settings.warehouse}' as previous (read_only)")
+        tables = {r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'previous' and schema_name = 'audit'"
+        ).fetchall()}  # fmt: skip
+        for t in ("refresh_log", "refresh_files"):
+            if t in tables:
+                con.execute(f"insert into audit.{t} by name select * from previous.audit.{t}")
+        con.execute("detach previous")
+    con.execute(
+        """
+        insert into audit.refresh_files
+        select ?, m.kind, m.file_name, m.status, m.size_bytes, m.sha256, m.rows_read, m.rows_valid,
+               m.rows_rejected, coalesce(h.n, 0), m.message
+        from staging.stg_lake__manifest as m
+        left join (select kind, file_name, count(*) as n from audit.held_rows group by all) as h
+            using (kind, file_name)
+        """,
+        [run_id],
+    )
+    totals = con.execute(
+        """
+        select count(*) filter (where status = 'loaded'), count(*) filter (where status = 'rejected'),
+               count(*) filter (where status = 'ignored'), coalesce(sum(rows_valid), 0),
+               coalesce(sum(rows_rejected), 0), coalesce(sum(rows_held), 0)
+        from audit.refresh_files where run_id = ?
+        """,
+        [run_id],
+    ).fetchall()[0]
+    con.execute(
+        "insert into audit.refresh_log values (?, ?, ?, true, 'all blocking checks passed', ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, started, datetime.now(timezone.utc).replace(tzinfo=None), str(settings.raw_dir), *totals],
+    )
+    keys = ["files_loaded", "files_rejected", "files_ignored", "rows_valid", "rows_rejected", "rows_held"]
+    return dict(zip(keys, (int(v) for v in totals)))
+
+
+@dg.asset(
+    key=dg.AssetKey(["warehouse"]),
+    deps=list(review_dbt_assets.keys),
+    group_name="publish",
+    description="The published DuckDB warehouse ($REVIEW_WAREHOUSE), replaced atomically by a checked build.",
+    kinds={"duckdb"},
+)
+def warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = Settings.from_env()
+    build = settings.build_path
+    if not build.exists():
+        raise dg.Failure(f"No build to publish at {build}: the dbt step did not produce one.")
+    record = context.instance.get_run_record_by_id(context.run_id)
+    started = record.start_time if record and record.start_time else None
+    started_at = datetime.fromtimestamp(started, timezone.utc).replace(tzinfo=None) if started else None
+    con = duckdb.connect(str(build))
+    try:
+        totals = _write_refresh_log(con, settings, context.run_id, started_at)
+        holds = con.execute("select count(*) filter (where holds), count(*) from marts.rpt_reconciliation").fetchall()[0]
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    os.replace(build, settings.warehouse)
+    context.log.info(f"Published {settings.warehouse}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(settings.warehouse),
+            "published_figures_holding": f"{holds[0]} of {holds[1]}",
+            **totals,
+        }
+    )
+
+
+@dg.asset_check(asset=RECONCILIATION, name="published_figures_hold", blocking=False)
+def published_figures_hold() -> dg.AssetCheckResult:
+    """Warns (never blocks) when a figure put before the Council does not hold in this build."""
+    settings = Settings.from_env()
+    rows = None
+    for path in (settings.build_path, settings.warehouse):  # before or after the publishing rename
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error:
+            continue
+        try:
+            rows = con.execute(
+                "select indicator_code, period, coalesce(dimension_value, ''), published_value, qualifier, "
+                "computed_value, holds from marts.rpt_reconciliation order by indicator_code, period"
+            ).fetchall()
+        finally:
+            con.close()
+        break
+    if rows is None:
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, description="No build to read.")
+    failing = [r for r in rows if not r[6]]
+    return dg.AssetCheckResult(
+        passed=not failing,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{len(rows) - len(failing)} of {len(rows)} published figures hold.",
+        metadata={
+            "holding": len(rows) - len(failing),
+            "figures": len(rows),
+            "not_holding": dg.MetadataValue.md(
+                "| indicator | period | value | published | qualifier | computed |\n|---|---|---|---|---|---|\n"
+                + "\n".join(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]} |" for r in failing)
+            ),
+        },
+    )

@@ -1,0 +1,60 @@
+"""Settings shared by Dagster and dbt, all from the environment.
+
+REVIEW_RAW_DIR        extract drop zone (default data/raw)
+REVIEW_WAREHOUSE      the published DuckDB file analysts open (default data/warehouse/review.duckdb)
+REVIEW_LAKE_DIR       validated rows as Parquet (default data/lake)
+REVIEW_PSEUDONYM_KEY  HMAC key for case numbers (a development default, with a warning, when unset)
+
+Unset, paths default to the repository's own data/ folder; set, a relative path is taken from the
+current directory. dbt sees the same values: Dagster passes REVIEW_LAKE_DIR and REVIEW_DBT_PATH (the
+file of the build in progress) to the dbt process, and profiles.yml / the sources read them.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEV_PSEUDONYM_KEY = "review-dev-key-NOT-SECRET"
+
+
+def _path(var: str, default: str) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else (REPO / default).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path
+    warehouse: Path
+    lake_dir: Path
+    pseudonym_key: str
+    key_is_default: bool
+
+    @property
+    def build_path(self) -> Path:
+        """The side file a refresh builds into before it is published by an atomic rename."""
+        return self.warehouse.with_name(self.warehouse.name + ".build")
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        key = os.environ.get("REVIEW_PSEUDONYM_KEY", "")
+        if not key:
+            warnings.warn(
+                "REVIEW_PSEUDONYM_KEY is not set: case numbers are hashed with the public development key. "
+                "Set a secret key for real data.",
+                stacklevel=2,
+            )
+        return cls(
+            raw_dir=_path("REVIEW_RAW_DIR", "data/raw"),
+            warehouse=_path("REVIEW_WAREHOUSE", "data/warehouse/review.duckdb"),
+            lake_dir=_path("REVIEW_LAKE_DIR", "data/lake"),
+            pseudonym_key=key or DEV_PSEUDONYM_KEY,
+            key_is_default=not key,
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"REVIEW_LAKE_DIR": str(self.lake_dir), "REVIEW_DBT_PATH": str(self.build_path)}
