@@ -1,3 +1,4 @@
--- One row per (project_code, year): the winning version (re-delivery rule). Held rows are not yet removed.
-{{ latest_version('expenditures', ['project_code', 'year'], [
+-- One row per key ['project_code', 'year']: the winning version (re-delivery rule). A correction may move a record to
+-- another year or project: only this version counts anywhere.
+{{ latest_version(ref('stg_lake__expenditures_delivered'), ['project_code', 'year'], [
     'project_code', 'year', 'expenditure_usd', 'extracted_at']) }}

@@ -1,0 +1,3 @@
+-- Every valid expenditures row of the current files (all versions), with its file name and row number.
+{{ delivered_rows('expenditures', [
+    'project_code', 'year', 'expenditure_usd', 'extracted_at']) }}
