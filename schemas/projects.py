@@ -42,7 +42,8 @@ def _primary_ok(c: str) -> pl.Expr:
     p = parse_integer(pl.col(c))
     # Only judged when both values are readable: a bad strategy_points is its own failure.
     listed = parse_point_list(pl.col("strategy_points")).list.contains(p)
-    return p.is_between(1, 12) & (listed | ~_points_ok("strategy_points").fill_null(False))
+    judged = p.is_between(1, 12) & (listed | ~_points_ok("strategy_points").fill_null(False))
+    return p.is_null() | judged  # an unreadable value is integer_format's failure, not this one's
 
 
 PROJECTS = contract(

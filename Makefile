@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine with only python3 and make:
+#   make demo   set up, generate the synthetic demo extracts if data/raw has none, refresh, summarise
+#   make test   set up, run the test suite
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+# Dagster keeps run history here (the UI and CLI share it).
+export DAGSTER_HOME ?= $(abspath .dagster_home)
+
+.PHONY: setup demo test test-fast refresh dev bench clean
+
+$(VENV)-tools/bin/uv:
+	python3 -m venv $(VENV)-tools
+	$(VENV)-tools/bin/python -m pip install --quiet uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --extra dev --quiet
+	touch $@
+
+setup: $(VENV)/.synced
+	@mkdir -p $(DAGSTER_HOME) data/raw/projects data/raw/expenditures data/raw/beneficiaries
+	@$(VENV)/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+
+refresh: setup
+	$(VENV)/bin/dagster asset materialize -m pipelines --select '*'
+
+demo: setup
+	$(PY) -m pipelines.demo --raw-dir data/raw
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
+
+dev: setup
+	$(VENV)/bin/dagster dev -m pipelines
+
+clean:
+	rm -rf data/lake data/warehouse dbt_project/target .dagster_home
