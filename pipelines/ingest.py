@@ -412,7 +412,11 @@ def _write_json_atomic(obj: dict, path: Path) -> None:
 
 
 def ensure_lake(lake_dir: Path) -> None:
-    """Create the lake folders with empty placeholder files, so readers' globs always match."""
+    """Create the lake folders with empty placeholder files, so readers' globs always match, and remove
+    temporary files a killed refresh left behind (they are never read: readers match *.parquet)."""
+    if lake_dir.exists():
+        for tmp in lake_dir.rglob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
     for kind, schema in LAKE_SCHEMAS.items():
         for sub, sch in (("valid", schema), ("rejects", REJECTS_SCHEMA)):
             p = lake_dir / kind / sub / "_empty.parquet"

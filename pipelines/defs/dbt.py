@@ -13,6 +13,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.defs.ingest import ingest_asset_key
+from pipelines.operations import WriterLock, fault_point, log_event
 from pipelines.settings import REPO, Settings
 
 DBT_DIR = REPO / "dbt_project"
@@ -72,12 +73,20 @@ def prepare_build_file(settings: Settings, full_refresh: bool) -> None:
 
 
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=TRANSLATOR)
-def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, writer_lock: WriterLock):
     settings = Settings.from_env()
     full = set(context.selected_asset_keys) >= set(context.assets_def.keys)
     prepare_build_file(settings, full_refresh=full)
     os.environ.update(settings.dbt_env())  # the dbt process inherits the environment
-    yield from dbt.cli(["build"], context=context).stream()
+    fault_point("before_dbt")
+    try:
+        yield from dbt.cli(["build"], context=context).stream()
+    except Exception as e:
+        log_event(
+            settings, context.run_id, "failed", stage="dbt build",
+            reason=f"not published: dbt build failed (a blocking test or a model error): {type(e).__name__}: {e}"[:2000],
+        )  # fmt: skip
+        raise
 
 
 def dbt_resource() -> DbtCliResource:

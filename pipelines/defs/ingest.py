@@ -8,6 +8,7 @@ fails because of bad data; the rejected rows and files are recorded in the audit
 import dagster as dg
 
 from pipelines.ingest import KindSummary, Pseudonymiser, ingest_kind
+from pipelines.operations import fault_point, log_event
 from pipelines.settings import Settings
 from schemas import KINDS
 
@@ -69,12 +70,18 @@ def build_ingest_asset(kind: str) -> dg.AssetsDefinition:
             dg.AssetCheckSpec("pandera_rows", asset=key, description="Rows pass the pandera schema."),
             dg.AssetCheckSpec("files_readable", asset=key, description="Every file is readable as the contract says."),
         ],
+        required_resource_keys={"writer_lock"},
     )
     def _ingest(context: dg.AssetExecutionContext):
         settings = Settings.from_env()
-        summary = ingest_kind(
-            kind, settings.raw_dir, settings.lake_dir, Pseudonymiser(settings.pseudonym_key), log=context.log.info
-        )
+        try:
+            summary = ingest_kind(
+                kind, settings.raw_dir, settings.lake_dir, Pseudonymiser(settings.pseudonym_key), log=context.log.info
+            )
+        except Exception as e:  # not bad data (that is recorded, not raised): disk, permissions, code
+            log_event(settings, context.run_id, "failed", stage=f"ingest {kind}", reason=f"{type(e).__name__}: {e}")
+            raise
+        fault_point(f"after_ingest_{kind}")
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={

@@ -8,22 +8,21 @@ point leaves the published warehouse untouched.
 
 
 import os
-from datetime import datetime, timezone
 
 import dagster as dg
 import duckdb
 
 from pipelines.defs.dbt import review_dbt_assets
+from pipelines.operations import WriterLock, fault_point, log_event, now_utc, read_events
 from pipelines.settings import Settings
 
 RECONCILIATION = dg.AssetKey(["marts", "rpt_reconciliation"])
 
-REFRESH_LOG_DDL = """
+REFRESH_DDL = """
 create schema if not exists audit;
-create table if not exists audit.refresh_log (
+create or replace table audit.refresh_log (
     run_id varchar, started_at timestamp, finished_at timestamp, published boolean, reason varchar,
-    raw_dir varchar, files_loaded integer, files_rejected integer, files_ignored integer,
-    rows_valid bigint, rows_rejected bigint, rows_held bigint
+    raw_dir varchar
 );
 create table if not exists audit.refresh_files (
     run_id varchar, kind varchar, file_name varchar, status varchar, size_bytes bigint, sha256 varchar,
@@ -32,18 +31,43 @@ create table if not exists audit.refresh_files (
 """
 
 
-def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, started: datetime) -> dict:
-    con.execute(REFRESH_LOG_DDL)
+def refresh_log_rows(events: list[dict], current_run: str, finished_at: str) -> list[tuple]:
+    """One row per refresh attempt from the event log; the current run is the one being published."""
+    runs: dict[str, dict] = {}
+    for e in events:
+        r = runs.setdefault(e["run_id"], {"started_at": None, "finished_at": None, "published": False, "reason": None, "raw_dir": None})
+        if e["event"] == "started":
+            r["started_at"] = r["started_at"] or e["at"]
+            r["raw_dir"] = e.get("raw_dir")
+        elif e["event"] == "published":
+            r.update(finished_at=e["at"], published=True, reason="all blocking checks passed")
+        elif e["event"] == "failed" and not r["published"]:
+            r.update(finished_at=e["at"], reason=f"{e.get('stage', '')}: {e.get('reason', '')}")
+    cur = runs.setdefault(current_run, {"started_at": None, "raw_dir": None})
+    cur.update(finished_at=finished_at, published=True, reason="all blocking checks passed")
+    return [
+        (run_id, r["started_at"], r["finished_at"], r["published"],
+         r["reason"] or "did not finish: killed or stopped before publishing", r["raw_dir"])
+        for run_id, r in runs.items()
+    ]  # fmt: skip
+
+
+def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> dict:
+    con.execute(REFRESH_DDL)
     if settings.warehouse.exists():
-        # Keep the history of earlier refreshes (read-only attach: analysts may have the file open).
+        # Keep the file history of earlier refreshes (read-only attach: analysts may have the file open).
         con.execute(f"attach '{settings.warehouse}' as previous (read_only)")
-        tables = {r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'previous' and schema_name = 'audit'"
-        ).fetchall()}  # fmt: skip
-        for t in ("refresh_log", "refresh_files"):
-            if t in tables:
-                con.execute(f"insert into audit.{t} by name select * from previous.audit.{t}")
+        has_files = con.execute(
+            "select count(*) from duckdb_tables() where database_name = 'previous' and schema_name = 'audit' "
+            "and table_name = 'refresh_files'"
+        ).fetchall()[0][0]
+        if has_files:
+            con.execute("insert into audit.refresh_files by name select * from previous.audit.refresh_files")
         con.execute("detach previous")
+    con.executemany(
+        "insert into audit.refresh_log values (?, ?, ?, ?, ?, ?)",
+        refresh_log_rows(read_events(settings), run_id, now_utc()),
+    )
     con.execute(
         """
         insert into audit.refresh_files
@@ -64,10 +88,6 @@ def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_i
         """,
         [run_id],
     ).fetchall()[0]
-    con.execute(
-        "insert into audit.refresh_log values (?, ?, ?, true, 'all blocking checks passed', ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, started, datetime.now(timezone.utc).replace(tzinfo=None), str(settings.raw_dir), *totals],
-    )
     keys = ["files_loaded", "files_rejected", "files_ignored", "rows_valid", "rows_rejected", "rows_held"]
     return dict(zip(keys, (int(v) for v in totals)))
 
@@ -79,22 +99,21 @@ def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_i
     description="The published DuckDB warehouse ($REVIEW_WAREHOUSE), replaced atomically by a checked build.",
     kinds={"duckdb"},
 )
-def warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def warehouse(context: dg.AssetExecutionContext, writer_lock: WriterLock) -> dg.MaterializeResult:
     settings = Settings.from_env()
     build = settings.build_path
     if not build.exists():
         raise dg.Failure(f"No build to publish at {build}: the dbt step did not produce one.")
-    record = context.instance.get_run_record_by_id(context.run_id)
-    started = record.start_time if record and record.start_time else None
-    started_at = datetime.fromtimestamp(started, timezone.utc).replace(tzinfo=None) if started else None
     con = duckdb.connect(str(build))
     try:
-        totals = _write_refresh_log(con, settings, context.run_id, started_at)
+        totals = _write_refresh_log(con, settings, context.run_id)
         holds = con.execute("select count(*) filter (where holds), count(*) from marts.rpt_reconciliation").fetchall()[0]
         con.execute("checkpoint")
     finally:
         con.close()
+    fault_point("before_publish")
     os.replace(build, settings.warehouse)
+    log_event(settings, context.run_id, "published")
     context.log.info(f"Published {settings.warehouse}")
     return dg.MaterializeResult(
         metadata={
