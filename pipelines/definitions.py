@@ -2,13 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs.automation import (
-    drop_zone_sensor,
-    freshness_checks,
-    freshness_sensor,
-    nightly_refresh,
-    pre_council_refresh,
-)
+from pipelines.defs.automation import drop_zone_sensor, nightly_refresh, pre_council_refresh, with_freshness
 from pipelines.defs.dbt import dbt_resource, review_dbt_assets
 from pipelines.defs.ingest import ingest_assets
 from pipelines.defs.publish import published_figures_hold, warehouse
@@ -16,18 +10,17 @@ from pipelines.operations import WriterLock
 
 refresh_job = dg.define_asset_job(
     "refresh",
-    # Freshness checks are evaluated by their own sensor, not inside a refresh.
-    selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*freshness_checks),
+    selection=dg.AssetSelection.all(),
     description="Full refresh: ingest every extract, build and check the warehouse, publish it.",
 )
 
 defs = dg.Definitions(
     assets=[*ingest_assets, review_dbt_assets, warehouse],
-    asset_checks=[published_figures_hold, *freshness_checks],
+    asset_checks=[published_figures_hold],
     jobs=[refresh_job],
     schedules=[nightly_refresh, pre_council_refresh],
-    sensors=[drop_zone_sensor, freshness_sensor],
+    sensors=[drop_zone_sensor],
     resources={"dbt": dbt_resource(), "writer_lock": WriterLock()},
     # One process per run: the multiprocess executor costs ~10 s per run here and DuckDB wants one writer.
     executor=dg.in_process_executor,
-)
+).map_asset_specs(func=with_freshness)

@@ -26,7 +26,7 @@ def run_refresh() -> bool:
     from pipelines.definitions import defs
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    result = defs.get_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
+    result = defs.resolve_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
     return result.success
 
 

@@ -57,4 +57,4 @@ def test_checks_are_declared(graph):
 
 
 def test_refresh_job_runs_in_process():
-    assert defs.get_job_def("refresh").executor_def.name == "in_process"
+    assert defs.resolve_job_def("refresh").executor_def.name == "in_process"

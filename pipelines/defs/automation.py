@@ -88,13 +88,14 @@ def drop_zone_sensor(context: dg.SensorEvaluationContext):
     return dg.RunRequest(run_key=digest, tags={"review/reason": f"drop zone changed ({n} files)"})
 
 
-FRESH_MARTS = [dg.AssetKey(["marts", name]) for name in (
+FRESH_ASSETS = {dg.AssetKey(["marts", name]) for name in (
     "fct_indicator_values", "fct_indicator_window", "fct_indicator_breakdown", "rpt_reconciliation",
-)] + [dg.AssetKey(["warehouse"])]  # fmt: skip
+)} | {dg.AssetKey(["warehouse"])}  # fmt: skip
 
-freshness_checks = dg.build_last_update_freshness_checks(
-    assets=FRESH_MARTS,
-    lower_bound_delta=dt.timedelta(hours=30),  # a nightly refresh plus slack
-    severity=dg.AssetCheckSeverity.WARN,
-)
-freshness_sensor = dg.build_sensor_for_freshness_checks(freshness_checks=freshness_checks, name="freshness_sensor")
+# A nightly refresh plus slack: warn after 26 hours, fail after 50 (two missed nights).
+FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=50), warn_window=dt.timedelta(hours=26))
+
+
+def with_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """Attach the freshness policy to the marts analysts read and to the published warehouse."""
+    return dg.apply_freshness_policy(spec, FRESHNESS) if spec.key in FRESH_ASSETS else spec
