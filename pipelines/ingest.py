@@ -254,8 +254,8 @@ def read_records(path: Path) -> tuple[list[str], pl.DataFrame]:
             new_columns=[f"__f{i}" for i in range(n)], raise_if_empty=False, missing_columns="insert",
             schema={f"__f{i}": pl.String for i in range(n)},
         )  # fmt: skip
-    except Exception as e:  # noqa: BLE001
-        raise FileRejected(f"not CSV: {e}") from None
+    except Exception:  # noqa: BLE001 - e.g. a first record wider than the header: a bad row, not a bad file
+        return _python_csv_records(path)
     if df.height != fields.len():
         # The two readers disagree (unusual quoting): trust the exact, slower reader.
         return _python_csv_records(path)

@@ -47,7 +47,9 @@ def parse_date(e: pl.Expr) -> pl.Expr:
 
 
 def parse_decimal(e: pl.Expr) -> pl.Expr:
-    return pl.when(e.str.contains(DECIMAL_RE)).then(e.cast(pl.Float64, strict=False))
+    """A finite decimal, else null (`1e999` overflows to infinity: not finite, not valid)."""
+    x = e.cast(pl.Float64, strict=False)
+    return pl.when(e.str.contains(DECIMAL_RE) & x.is_finite()).then(x)
 
 
 def parse_integer(e: pl.Expr) -> pl.Expr:

@@ -243,3 +243,15 @@ def test_unchanged_files_are_not_validated_again_and_a_new_key_rehashes(tmp_path
     assert [f.from_cache for f in third.files if f.status == "loaded"] == [False]
     manifest = pl.read_parquet(lake / "manifest" / "expenditures.parquet")
     assert sorted(manifest["status"].to_list()) == ["ignored", "loaded"]
+
+
+def test_non_finite_decimal_is_rejected(tmp_path):
+    p = write(tmp_path, f"{E_HEADER}\nAB.0001,2009,1e999,2010-01-01\nAB.0001,2008,-1e3,2010-01-01\n")
+    assert rejects_of(p, EXPENDITURES) == {(2, "expenditure_usd", "decimal_format", "1e999")}
+
+
+def test_a_too_wide_first_record_is_a_bad_row_not_a_bad_file(tmp_path):
+    p = write(tmp_path, f"{E_HEADER}\nAB.0001,2009,5,2010-01-01,extra\nAB.0002,2009,5,2010-01-01\n")
+    valid, rejects, _ = validate_file(p, EXPENDITURES, PS, "k")
+    assert rejects.select("row_number", "check_name", "value").rows() == [(2, "field_count", "5 fields, header has 4")]
+    assert valid["project_code"].to_list() == ["AB.0002"]
