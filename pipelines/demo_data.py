@@ -4,7 +4,7 @@ Usage: ``review-demo-data --scale S --out DIR [--seed N]`` (defaults: scale 1, `
 
 What it writes follows ``spec/extracts.md``: one folder per kind, UTF-8 CSV with a header, comma separator,
 RFC 4180 quoting, ISO dates and ``YYYY-MM-DDTHH:MM:SSZ`` timestamps. At scale 1 the data are organisation
-sized (about 4,300 projects, 14,000 expenditure rows, 1.6 million service records) and, read under the
+sized (about 3,900 projects, 10,000 expenditure rows, 1.6 million service records) and, read under the
 contract and the indicator conventions (``spec/indicators.md``), reproduce the 31 figures of
 ``spec/published_figures.csv``. Other scales multiply every volume (money and counts alike).
 
@@ -19,8 +19,17 @@ of unknown projects, bad files, a header-only file and a file with an extra ``no
 correct warehouse discards is needed for the figures.
 
 Determinism: one ``random.Random(seed)``, no wall clock, no set/dict-order dependence; the same seed and
-scale give byte-identical files. Names and document numbers are built from syllables and a ``ZZ`` prefix:
-obviously synthetic, never real people.
+scale give byte-identical files. Before writing, files named like this generator's output
+(``<kind>/<kind>_*.csv``) are removed from the target folders, so a run at another scale leaves no stale
+parts behind; other files are left alone.
+
+Memory stays bounded: beneficiaries are planned as integer columns one year at a time and converted to
+text and written in parts of at most ``BENEFICIARY_PART_ROWS`` rows (scale 1: ~15 s, ~0.4 GB; scale 10:
+~2.5 min, ~1.2 GB on a 2-core machine).
+
+Names and document numbers are built from syllables and a ``ZZ`` prefix: obviously synthetic, never real
+people. Other quirks the contract allows are planted on purpose: a UTF-8 BOM (projects 2009 snapshot),
+CRLF line ends (expenditures FY2006), a free column order (expenditures FY2008, beneficiaries 2006).
 """
 
 from __future__ import annotations
@@ -131,7 +140,7 @@ CUTOFF = date(2010, 5, 31)  # last service / start date in the data; final deliv
 
 # projects started per year (ORG.projects_started 2007 = 550 exact; 2009 "more than 700" -> 735)
 START_COUNTS = {
-    1998: 20, 1999: 28, 2000: 42, 2001: 62, 2002: 95, 2003: 150, 2004: 240, 2005: 400, 2006: 480,
+    1998: 20, 1999: 28, 2000: 42, 2001: 62, 2002: 110, 2003: 175, 2004: 270, 2005: 440, 2006: 520,
     2007: 550, 2008: 640, 2009: 735, 2010: 300,
 }  # fmt: skip
 ACTIVE_2007 = 1680  # ORG.projects_active 2007: over 1,600 -> band (1600, 1760]
@@ -531,9 +540,9 @@ class ProjectPlanner:
         r = self.rng.random()
         if kind == "emergency":
             return add_months(start, 3 + 15 * self.rng.random())
-        if kind == "filler" and r < 0.07 or kind == "long" and r < 0.05:
+        if kind == "filler" and r < 0.12 or kind == "long" and r < 0.05:
             return None
-        months = Weighted(((6, 18), (12, 27), (24, 22), (36, 20), (60, 13))).draw(self.rng)
+        months = Weighted(((12, 12), (24, 25), (36, 27), (48, 18), (72, 18))).draw(self.rng)
         return add_months(start, months * (0.75 + 0.5 * self.rng.random()))
 
     def plan(self) -> list[Project]:
@@ -551,7 +560,8 @@ class ProjectPlanner:
             for y, n in zip(WINDOW, split(self.sc(total), weights)):
                 for _ in range(n):
                     s = rand_day(rng, y)
-                    self.add(group, activity, s, self.lifetime(s, "emergency" if group == "e9" else "long"), pts(), 9 if group in ("e9", "pc9") else 11)
+                    end = self.lifetime(s, "emergency" if group == "e9" else "long")
+                    self.add(group, activity, s, end, pts(), 9 if group in ("e9", "pc9") else 11)
         total, weights = WINDOW_GROUPS["p05"]
         n05 = self.sc(total)
         n_irr = int(n05 * 30 / 37 + 0.5)
@@ -575,7 +585,14 @@ class ProjectPlanner:
             for i in range(n_active + n_other):
                 if group == "tag8":
                     r = rng.random()
-                    act, pts = ("integration", (8,)) if r < 0.6 else (("integration", (4, 8)) if r < 0.75 else (("migration_development", (4, 8)) if r < 0.9 else ("labour_migration", (8, 12))))
+                    if r < 0.6:
+                        act, pts = "integration", (8,)
+                    elif r < 0.75:
+                        act, pts = "integration", (4, 8)
+                    elif r < 0.9:
+                        act, pts = "migration_development", (4, 8)
+                    else:
+                        act, pts = "labour_migration", (8, 12)
                 else:
                     r = rng.random()
                     act, pts = "avrr", ((10,) if r < 0.7 else ((10, 11) if r < 0.85 else (4, 10)))
@@ -707,7 +724,10 @@ class BeneficiaryPlanner:
         self.union_n: dict[str, int] = {k: 0 for k in self.union_flags}
         self.mt_union_f = 0
         self.mt_union_res = 0
-        self.profiles = {k: (Weighted(tuple(zip((F, M, U), v[0]))), Weighted(tuple(zip((0, 1, 2), v[1]))), Weighted(v[2]), v[3]) for k, v in PROFILES.items()}
+        self.profiles = {
+            k: (Weighted(tuple(zip((F, M, U), v[0]))), Weighted(tuple(zip((0, 1, 2), v[1]))), Weighted(v[2]), v[3])
+            for k, v in PROFILES.items()
+        }
         self.k_dist = {t: Weighted(v) for t, v in RECORDS_PER_PERSON.items()}
         # project candidates per (service type, year): projects of the delivering activity active that year
         self.proj_cands: dict[tuple[int, int], list[int]] = {}
@@ -730,6 +750,7 @@ class BeneficiaryPlanner:
         w = lambda i: 40.0 / (1 + i) + 0.3  # noqa: E731 - steeply decreasing weights
         self.av_dest_window_w = Weighted(tuple((c, w(i)) for i, c in enumerate(self.av_window_dest)))
         self.av_dest_all_w = Weighted(tuple((c, w(i)) for i, c in enumerate(self.av_all_dest)))
+        self._anchors: dict[int, tuple[int, int]] = {}
         self._reset_records()
 
     def sc(self, n: float) -> int:
@@ -754,8 +775,15 @@ class BeneficiaryPlanner:
             else:
                 age = (1 + 16.5 * rng.random(), 18 + 41.5 * rng.random(), 60 + 25 * rng.random())[group]
             # born at the latest mid-way through the year before the person's first service
-            dob = min(d2i(date(y, 7, 1)) - int(age * 365.25), d2i(date(y - 1, 6, 30)))
+            mid, latest = self._dob_anchor(y)
+            dob = min(mid - int(age * 365.25), latest)
         return self.persons.add(sex, dob, cat)
+
+    def _dob_anchor(self, y: int) -> tuple[int, int]:
+        a = self._anchors.get(y)
+        if a is None:
+            a = self._anchors[y] = (d2i(date(y, 7, 1)), d2i(date(y - 1, 6, 30)))
+        return a
 
     def _union_add(self, key: str, plist: list[int]) -> None:
         flags = self.union_flags[key]
@@ -912,7 +940,11 @@ class BeneficiaryPlanner:
         # health assessments: record count planned exactly; countries of service planned for 2009
         target = self.sc(HA_RECORDS[y])
         prev = self.prev.get("HA", [])
-        cand = rng.sample(prev, int(CONTINUE["HA"] * len(prev))) + rng.sample(rm, int(0.35 * len(rm))) + rng.sample(pc, int(0.2 * len(pc)))
+        cand = (
+            rng.sample(prev, int(CONTINUE["HA"] * len(prev)))
+            + rng.sample(rm, int(0.35 * len(rm)))
+            + rng.sample(pc, int(0.2 * len(pc)))
+        )
         seen, ha = set(), []
         for p in cand:
             if p not in seen:
@@ -1213,7 +1245,8 @@ class Generator:
         if check == "required":
             v[("title", "budget_usd", "country_iso3")[variant % 3]] = None
         elif check == "project_code_format":
-            v["project_code"] = (v["project_code"].replace(".", "-"), v["project_code"].lower(), v["project_code"] + "7")[variant % 3]
+            code = v["project_code"]
+            v["project_code"] = (code.replace(".", "-"), code.lower(), code + "7")[variant % 3]
         elif check == "iso3166_alpha3":
             v["country_iso3"] = ("GER", "SWI", "RSA")[variant % 3]
         elif check == "accepted_values":
@@ -1371,17 +1404,21 @@ class Generator:
         """Planned integer records -> contract columns as strings."""
         codes = {i: c for i, c in enumerate(ISO3)}
         proj = {p.idx: p.code for p in self.projects}
-        date_str = lambda c: pl.col(c).cast(pl.Date).dt.strftime("%Y-%m-%d")  # noqa: E731
+        date_str_of = lambda e: e.cast(pl.Date).dt.strftime("%Y-%m-%d")  # noqa: E731
+        date_str = lambda c: date_str_of(pl.col(c))  # noqa: E731
+        cats = dict(enumerate(CASE_CATEGORIES))
         return df.select(
-            pl.concat_str([pl.lit("SV"), pl.col("y").cast(pl.String), pl.lit("-"), pl.col("seq").cast(pl.String).str.zfill(7)]).alias("service_id"),
+            pl.concat_str(
+                [pl.lit("SV"), pl.col("y").cast(pl.String), pl.lit("-"), pl.col("seq").cast(pl.String).str.zfill(7)]
+            ).alias("service_id"),
             *_personal_exprs(self.seed),
-            pl.when(pl.col("dob") != Persons.NO_DOB).then(pl.col("dob")).cast(pl.Date).dt.strftime("%Y-%m-%d").alias("date_of_birth"),
+            date_str_of(pl.when(pl.col("dob") != Persons.NO_DOB).then(pl.col("dob"))).alias("date_of_birth"),
             pl.col("sex").replace_strict(dict(enumerate(SEXES)), return_dtype=pl.String).alias("sex"),
             pl.col("t").replace_strict(dict(enumerate(SERVICE_TYPES)), return_dtype=pl.String).alias("service_type"),
             date_str("d").alias("service_date"),
             pl.col("cos").replace_strict(codes, return_dtype=pl.String).alias("country_of_service"),
             pl.col("dest").replace_strict(codes, default=None, return_dtype=pl.String).alias("destination_country"),
-            pl.col("cat").replace_strict(dict(enumerate(CASE_CATEGORIES)), default=None, return_dtype=pl.String).alias("case_category"),
+            pl.col("cat").replace_strict(cats, default=None, return_dtype=pl.String).alias("case_category"),
             pl.col("proj").replace_strict(proj, default=None, return_dtype=pl.String).alias("project_code"),
             pl.lit(extracted_at).alias("extracted_at"),
         )  # fmt: skip
@@ -1402,7 +1439,7 @@ class Generator:
         corrections: list[pl.DataFrame] = []  # planned versions delivered in the corrections file
         for y in YEARS:
             stale_prev, pending = pending, []
-            plan = planner.plan_year(y)
+            plan = planner.plan_year(y)  # integer columns, sorted by service date, with `seq`
             n = plan.height
             ext_day = d2i(date.fromisoformat(ts[y][:10]))
             moved: list[int] = []
@@ -1413,33 +1450,28 @@ class Generator:
             if y in (2008, 2009):  # same-year corrections of one value
                 ms = set(moved)
                 corr = sorted(s for s in rng.sample(range(1, n + 1), min(n, max(3, self.sc(700)))) if s not in ms)
-            strings = self._bene_strings(plan, ts[y])
-            seq = plan["seq"]
-            is_mb = seq.is_in(moved)
-            is_corr = seq.is_in(corr)
-            if moved or corr:
-                corrections.append(strings.filter(is_mb | is_corr).with_columns(pl.lit(corr_ts).alias("extracted_at")))
-            if moved:
-                mv = strings.filter(is_mb)
+            is_mb = pl.col("seq").is_in(moved)
+            if moved or corr:  # the planned versions travel with the corrections
+                sel = plan.filter(is_mb | pl.col("seq").is_in(corr))
+                corrections.append(self._bene_strings(sel, corr_ts))
+            if moved:  # their earlier version: dated early next year, in next year's delivery
+                mv = self._bene_strings(plan.filter(is_mb), ts[y + 1])
                 new_dates = [iso(d2i(date(y + 1, 1, 1)) + rng.randint(0, 9)) for _ in range(mv.height)]
                 pending.append(mv.with_columns(pl.Series("service_date", new_dates, dtype=pl.String)))
-            untouched = strings.filter(~is_mb & ~is_corr)
-            body = strings.filter(~is_mb)
-            if corr:
-                body = self._stale_versions(body, plan.filter(~is_mb), set(corr), ext_day)
-            if stale_prev:
-                stale = pl.concat(stale_prev).with_columns(pl.lit(ts[y]).alias("extracted_at"))
-                body = pl.concat([body, stale]).sort("service_date", maintain_order=True)
-            if y == 2008:  # a re-delivery of part of 2008: unchanged rows, later extracted_at
-                k = max(1, untouched.height // 100)
-                rs = untouched[sorted(rng.sample(range(untouched.height), k))]
-                self._write_bene_file("beneficiaries_2008_resend.csv", rs.with_columns(pl.lit(resend_ts).alias("extracted_at")), resend_ts, checks, bad_share=0)
-            if y == 2009:  # unchanged re-sends travel with the corrections
-                k = min(untouched.height, max(1, self.sc(400)))
-                rs = untouched[sorted(rng.sample(range(untouched.height), k))]
-                corrections.append(rs.with_columns(pl.lit(corr_ts).alias("extracted_at")))
-            self._write_year(y, body, ts[y], checks)
-            del plan, strings, body, untouched
+            if y in (2008, 2009):  # unchanged re-deliveries: part of 2008 later on, some 2009 rows with the corrections
+                excl = set(moved) | set(corr)
+                k = max(1, n // 100) if y == 2008 else min(n, max(1, self.sc(400)))
+                pick = [s for s in rng.sample(range(1, n + 1), min(n, k + len(excl))) if s not in excl][:k]
+                rs = self._bene_strings(plan.filter(pl.col("seq").is_in(sorted(pick))), resend_ts if y == 2008 else corr_ts)
+                if y == 2008:
+                    self._write_bene_file("beneficiaries_2008_resend.csv", rs, resend_ts, checks, bad_share=0)
+                else:
+                    corrections.append(rs)
+            body = plan.filter(~is_mb)
+            del plan
+            stale = pl.concat(stale_prev).with_columns(pl.lit(ts[y]).alias("extracted_at")) if stale_prev else None
+            self._write_year(y, body, ts[y], checks, set(corr), ext_day, stale)
+            del body
         # corrections delivery; one record is in it twice: an earlier version first, then the planned one
         corr_df = pl.concat(corrections)
         j = corr_df.height // 2
@@ -1458,6 +1490,8 @@ class Generator:
         """Replace the planned values of corrected records by an earlier, different (valid) version."""
         rng = self.rng
         pos = [i for i, s in enumerate(plan["seq"].to_list()) if s in corr]
+        if not pos:
+            return body
         rows = body[pos].to_dicts()
         plan_rows = plan[pos].select("d", "y", "dob").to_dicts()
         for r, pr in zip(rows, plan_rows):
@@ -1465,7 +1499,8 @@ class Generator:
             if choice < 0.25:  # service date typo within the year
                 d = pr["d"] + rng.choice((-9, -5, -3, 3, 5, 9))
                 y = pr["y"]
-                if d2i(date(y, 1, 1)) <= d <= min(ext_day, d2i(date(y, 12, 31))) and (pr["dob"] == Persons.NO_DOB or d >= pr["dob"]):
+                in_year = d2i(date(y, 1, 1)) <= d <= min(ext_day, d2i(date(y, 12, 31)))
+                if in_year and (pr["dob"] == Persons.NO_DOB or d >= pr["dob"]):
                     r["service_date"] = iso(d)
                     continue
             if choice < 0.5:  # sex recorded as unknown at first
@@ -1480,18 +1515,27 @@ class Generator:
         out = body.with_row_index("_i")
         return out.filter(~pl.col("_i").is_in(pos)).vstack(repl.select(out.columns)).sort("_i").drop("_i")
 
-    def _write_year(self, y: int, body: pl.DataFrame, ts: str, checks) -> None:
+    def _write_year(self, y: int, body: pl.DataFrame, ts: str, checks, corr: set[int], ext_day: int,
+                    stale: pl.DataFrame | None) -> None:
+        """Year y's delivery, converted and written part by part (bounded memory at large scales)."""
         parts = max(1, -(-body.height // BENEFICIARY_PART_ROWS))
-        if parts == 1:
-            self._write_bene_file(f"beneficiaries_{y}.csv", body, ts, checks, bad_share=0.002, reorder=(y == 2006))
-            return
         size = -(-body.height // parts)
-        frames = [body.slice(i * size, size) for i in range(parts)]
-        # a tie across files: same extracted_at; an earlier version in part 1, the planned one in part 2
-        tie = frames[1].slice(0, 1).with_columns(pl.lit("U").alias("sex"))
-        frames[0] = pl.concat([frames[0].slice(0, frames[0].height // 3), tie, frames[0].slice(frames[0].height // 3)])
-        for i, fr in enumerate(frames):
-            self._write_bene_file(f"beneficiaries_{y}_part{i + 1:02d}.csv", fr, ts, checks, bad_share=0.002)
+        tie = None
+        if parts > 1:  # a tie across files: same extracted_at; an earlier version in part 1, the planned one in part 2
+            tie = self._bene_strings(body.slice(size, 1), ts)
+            tie = tie.with_columns(pl.lit("U" if tie["sex"][0] != "U" else "F").alias("sex"))
+        for i in range(parts):
+            chunk = body.slice(i * size, size)
+            frame = self._bene_strings(chunk, ts)
+            if corr:
+                frame = self._stale_versions(frame, chunk, corr, ext_day)
+            if i == 0 and stale is not None:  # earlier versions of records later moved back a year (dated early January)
+                frame = pl.concat([frame, stale]).sort("service_date", maintain_order=True)
+            if i == 0 and tie is not None:
+                frame = pl.concat([frame.slice(0, frame.height // 3), tie, frame.slice(frame.height // 3)])
+            name = f"beneficiaries_{y}.csv" if parts == 1 else f"beneficiaries_{y}_part{i + 1:02d}.csv"
+            self._write_bene_file(name, frame, ts, checks, bad_share=0.002, reorder=(y == 2006))
+            del frame, chunk
 
     def _write_bene_file(self, name: str, df: pl.DataFrame, ts: str, checks, bad_share: float, reorder: bool = False) -> None:
         rng = self.rng
