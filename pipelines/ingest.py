@@ -39,7 +39,7 @@ from schemas._checks import (
 from schemas.beneficiaries import SERVICE_TYPE_POINT
 
 # Bump when the lake's content for the same input would change (rules, typing, columns).
-INGEST_VERSION = 1
+INGEST_VERSION = 2
 
 # --- the typed shape of each kind in the lake (what dbt reads) -----------------------------------------
 

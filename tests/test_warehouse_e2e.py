@@ -756,14 +756,9 @@ def test_unknown_and_ignored_inputs_do_not_count(wh):
     assert codes == {f"AA.000{i}" for i in range(1, 10)}
 
 
-# --- the known bug: infinity accepted as an expenditure -------------------------------------------------
+# --- two rules that were once broken (found by this fixture) ------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schemas/_checks.py DECIMAL_RE admits exponents, so '1e999' passes decimal_format and is cast to "
-    "+inf (parse_decimal); extracts.md requires expenditure_usd to be finite. The row is stored (held here).",
-)
 def test_non_finite_expenditure_is_rejected(wh):
     rejected = query(wh, "select row_number, column_name, check_name, \"value\" from audit.rejected_rows "
                          "where file_name = 'e_nonfinite.csv'")  # fmt: skip
@@ -772,13 +767,6 @@ def test_non_finite_expenditure_is_rejected(wh):
     assert rejected == [(2, "expenditure_usd", "decimal_format", "1e999")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipelines/ingest.py read_records: the fast polars path reads with new_columns = the header's names, "
-    "and polars raises when the first data record has more fields than the header; the whole file is then "
-    "recorded in audit.rejected_files as 'not CSV: provided `new_columns` does not match ...'. extracts.md: "
-    "a row with more fields than the header is a bad row (field_count), not a bad file.",
-)
 def test_too_many_fields_in_first_record_is_a_bad_row(wh):
     files = query(wh, "select file_name from audit.rejected_files where file_name = 'e_wide_first.csv'")
     rejected = query(wh, "select row_number, column_name, check_name, \"value\" from audit.rejected_rows "
