@@ -16,7 +16,7 @@ from schemas import KINDS
 
 
 def drop_zone_is_empty(raw_dir: Path) -> bool:
-    return not any((raw_dir / kind).glob("*.csv") for kind in KINDS)
+    return not any(p.suffix.lower() == ".csv" for kind in KINDS for p in (raw_dir / kind).glob("*"))
 
 
 def run_refresh() -> bool:

@@ -1,29 +1,28 @@
 -- For every service-based indicator of the catalogue, the (winning, valid) services it counts, each
--- expanded to every period (year or window) containing its service_date.
+-- expanded to every period (year or window) containing its service date. Membership is three equi-joins
+-- (by service type; all services; services of projects tagged with a point), not one OR-join.
 {{ config(materialized='view') }}
-with members as (
-    select
-        c.indicator_code,
-        s.service_id,
-        s.person_key,
-        s.service_date,
-        s.sex,
-        s.age_band,
-        s.country_of_service,
-        s.destination_country,
-        s.case_category,
-        cast(extract(year from s.service_date) as integer) as service_year
-    from {{ ref('indicator_catalogue') }} as c
-    inner join {{ ref('stg_lake__beneficiaries') }} as s
-        on (c.service_type is null or s.service_type = c.service_type)
-    where c.measure in ('persons', 'records', 'countries_of_service', 'destination_countries', 'person_share')
-      and (
-          c.reached_point is null
-          or exists (
-              select 1 from {{ ref('int_project_points') }} as b
-              where b.project_code = s.project_code and b.strategy_point = c.reached_point
-          )
-      )
+with catalogue as (
+    select indicator_code, service_type, reached_point
+    from {{ ref('indicator_catalogue') }}
+    where measure in ('persons', 'records', 'countries_of_service', 'destination_countries', 'person_share')
+),
+members as (
+    select c.indicator_code, s.*
+    from catalogue as c
+    inner join {{ ref('int_services') }} as s on s.service_type = c.service_type
+    where c.reached_point is null
+    union all
+    select c.indicator_code, s.*
+    from catalogue as c
+    cross join {{ ref('int_services') }} as s
+    where c.reached_point is null and c.service_type is null
+    union all
+    select c.indicator_code, s.*
+    from catalogue as c
+    inner join {{ ref('int_project_points') }} as b on b.strategy_point = c.reached_point
+    inner join {{ ref('int_services') }} as s on s.project_code = b.project_code
+    where c.service_type is null or s.service_type = c.service_type
 )
 select p.period, p.period_kind, m.*
 from members as m
