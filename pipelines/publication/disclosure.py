@@ -1,0 +1,358 @@
+"""Disclosure control for everything published (editions, the review pack, exports).
+
+The internal marts keep exact values. What leaves the warehouse goes through `control_breakdowns`, which
+decides, for every person- or record-count cell of a breakdown, whether it is published (conf_status
+'F'), suppressed because it is small (primary, 'C'), or suppressed to protect a small cell (secondary,
+'D'). A suppressed cell is published with value NULL and obs_status 'Q' (SDMX "missing value;
+suppressed"); a published one has obs_status 'A' (normal). When a group cannot be protected by
+suppressing cells (too few cells), the whole block is *withheld*: no cell of it is published, only a
+marker row. docs/publication.md states the rule and its proof; in short:
+
+Threat model. The attacker knows every published number, the rules of the tables, the meaning of the
+flags (a 'C' cell holds 1..k, a 'D' cell more than k) and that a missing row of a published breakdown
+means 0. The relations between published numbers that they can use are:
+
+* column (one period, one dimension) vs the period's total, which is always published:
+  sex, age_band, and record country_of_service: sum = total; person country_of_service: sum >= total;
+  record destination_country: sum <= total; person destination_country: none. Person cells by
+  country are also <= the total.
+* row (one dimension value across the years of a review window and the window): records (window rule
+  `sum`): window = sum of years; persons: window <= sum of years, and for countries year <= window.
+* across indicators: a person's country cells of any person indicator are <= ORG.beneficiaries_served's.
+* a share indicator is a breakdown in disguise: P01.migrant_training_women_pct's numerator is the
+  participants' sex 'F' cell (so it is suppressed with it); the resettlement share is controlled as a
+  two-cell breakdown (resettlement / other) of the participants.
+
+Rule. (1) primary: every cell with 1 <= value <= k. (2) cells are suppressed by whole rows within a
+*block*: the years of a review window plus the window (overlapping windows merge), or a single year
+outside every window. If a dimension value is suppressed in any period of a block it is suppressed in
+every period of the block in which it is non-zero. (3) every suppressed cell must carry a
+*certificate*: two rows a, b of the block and a set of periods such that moving delta persons from b to
+a in those periods keeps every relation above and every flag's bounds true. Such a move is another
+complete data set that publishes exactly the same numbers, so the cell has at least two values an
+attacker cannot tell apart. (4) secondary: while a cell has no certificate, the smallest row of its
+column with room to give (value >= k + 2) is suppressed too (else the largest); when no row is left,
+the block of that dimension is withheld (no cell published: each is unknown, >= 0) and the
+certificates are checked again.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+PUBLISHED, PRIMARY, SECONDARY, WITHHELD = "F", "C", "D", "W"
+OBS_NORMAL, OBS_SUPPRESSED = "A", "Q"
+DEFAULT_K = 5
+INF = math.inf
+VIRTUAL = "\x00other"  # a dimension value absent from a withheld block (any other country, sex, ...)
+ORG_PERSONS = "ORG.beneficiaries_served"
+
+
+class DisclosureError(RuntimeError):
+    pass
+
+
+def disclosure_k() -> int:
+    """k from REVIEW_DISCLOSURE_K (default 5). Cells with 1..k persons or records are suppressed."""
+    raw = os.environ.get("REVIEW_DISCLOSURE_K", "").strip()
+    k = int(raw) if raw else DEFAULT_K
+    if k < 2:
+        # With k = 1 a 'C' flag would say "exactly 1": the flag itself would disclose the value.
+        raise ValueError(f"REVIEW_DISCLOSURE_K must be at least 2, not {k}")
+    return k
+
+
+@dataclass(frozen=True)
+class Relations:
+    column: str | None  # '=', '>=', '<=' (sum of a period's cells vs the period total) or None
+    row: str  # 'sum' (window = sum of years), 'le' (window <= sum), 'cover' (year <= window <= sum)
+    cap_total: bool  # every cell <= the period total
+
+
+def relations_for(measure: str, dimension: str) -> Relations:
+    if measure == "records":
+        return Relations({"destination_country": "<="}.get(dimension, "="), "sum", True)
+    if dimension in ("country_of_service", "destination_country"):
+        return Relations(">=" if dimension == "country_of_service" else None, "cover", True)
+    return Relations("=", "le", True)  # sex, age_band, and the two-cell share breakdowns
+
+
+def window_label(start: int, end: int) -> str:
+    return f"{start}-{end}"
+
+
+@dataclass
+class Block:
+    periods: list[str]
+    windows: list[tuple[str, list[str]]]  # (window label, its years as text)
+
+
+def make_blocks(periods: set[str], windows: list[tuple[int, int]]) -> list[Block]:
+    """Overlapping windows merge into one block; each other year is a block of its own."""
+    groups: list[list[tuple[int, int]]] = []
+    for w in sorted(set(windows)):
+        if groups and w[0] <= max(e for _, e in groups[-1]):
+            groups[-1].append(w)
+        else:
+            groups.append([w])
+    blocks, covered = [], set()
+    for g in groups:
+        years = sorted({str(y) for s, e in g for y in range(s, e + 1)})
+        labels = [(window_label(s, e), [str(y) for y in range(s, e + 1)]) for s, e in g]
+        covered |= set(years) | {lbl for lbl, _ in labels}
+        blocks.append(Block(periods=years + [lbl for lbl, _ in labels], windows=labels))
+    for p in sorted(periods - covered):
+        blocks.append(Block(periods=[p], windows=[]))
+    return blocks
+
+
+@dataclass
+class Table:
+    """One indicator's breakdown by one dimension: every non-zero cell, and the period totals."""
+
+    indicator_code: str
+    dimension: str
+    measure: str  # 'persons' or 'records'
+    cells: dict[tuple[str, str], float]  # (period, dimension_value) -> value (> 0)
+    totals: dict[str, float]
+    domain: tuple[str, ...] = ()  # known values of the dimension (for withheld blocks)
+    hi_caps: dict[tuple[str, str], float] = field(default_factory=dict)  # cross-indicator upper bounds
+    lo_caps: dict[tuple[str, str], float] = field(default_factory=dict)  # cross-indicator lower bounds
+
+
+@dataclass
+class TableResult:
+    status: dict[tuple[str, str], str]  # cell -> 'F', 'C', 'D' or 'W' (in a withheld block)
+    withheld_periods: set[str]
+    uncertified: list[tuple[str, str]] = field(default_factory=list)  # withheld cells without a certificate
+
+
+class _Controller:
+    def __init__(self, table: Table, windows: list[tuple[int, int]], k: int):
+        self.t = table
+        self.k = k
+        self.rel = relations_for(table.measure, table.dimension)
+        self.need_c = 1  # at least two values consistent with everything published
+        self.x = {key: float(v) for key, v in table.cells.items() if v and v > 0}
+        for key, v in self.x.items():
+            if v != round(v):
+                raise DisclosureError(f"{table.indicator_code} {key}: a count must be whole, not {v}")
+        self.rows_by_period: dict[str, set[str]] = defaultdict(set)
+        for (p, v) in self.x:
+            self.rows_by_period[p].add(v)
+        self.blocks = make_blocks(set(self.rows_by_period) | set(table.totals), windows)
+        self.status: dict[tuple[str, str], str] = {}
+        self.withheld: set[str] = set()
+        self.uncertified: list[tuple[str, str]] = []
+        self._ranges: dict = {}
+        self._partners: dict = {}
+
+    # --- what the attacker knows about a cell ------------------------------------------------------
+    def state(self, p: str, v: str) -> str:
+        if p in self.withheld:
+            return WITHHELD
+        s = self.status.get((p, v))
+        if s:
+            return s
+        return "Z" if (p, v) not in self.x else PUBLISHED
+
+    def bounds(self, p: str, v: str) -> tuple[float, float] | None:
+        st = self.state(p, v)
+        if st == PRIMARY:
+            lo, hi = 1.0, float(self.k)
+        elif st == SECONDARY:
+            lo, hi = float(self.k + 1), INF
+        elif st == WITHHELD:
+            lo, hi = 0.0, INF
+        else:
+            return None  # published (or a published zero): fixed
+        if self.rel.cap_total:
+            hi = min(hi, self.t.totals.get(p, INF))
+        hi = min(hi, self.t.hi_caps.get((p, v), INF))
+        lo = max(lo, self.t.lo_caps.get((p, v), 0.0))
+        return lo, hi
+
+    # --- certificates --------------------------------------------------------------------------------
+    def row_range(self, block: Block, r: str, cols: frozenset[tuple[str, int]], s: int) -> tuple[float, float]:
+        """The deltas d for which adding s*sign*d to row r in every (period, sign) of `cols` keeps r's
+        bounds and r's row relations true: an interval containing 0, or (0, 0) when r cannot move.
+
+        A move of d persons from row b to row a keeps every column total, so it is valid exactly when
+        d is in row_range(a, +1) and in row_range(b, -1): the two rows are constrained independently."""
+        key = (r, cols, s)
+        hit = self._ranges.get(key)
+        if hit is not None:
+            return hit
+        lo_d, hi_d = -INF, INF
+        sign = dict(cols)
+        for q, sg in cols:
+            bd = self.bounds(q, r)
+            if bd is None:
+                self._ranges[key] = (0.0, 0.0)
+                return 0.0, 0.0
+            x = self.x.get((q, r), 0.0)
+            lo, hi = bd
+            if s * sg > 0:
+                lo_d, hi_d = max(lo_d, lo - x), min(hi_d, hi - x)
+            else:
+                lo_d, hi_d = max(lo_d, x - hi), min(hi_d, x - lo)
+        for label, years in block.windows:
+            dw = s * sign.get(label, 0)
+            dy = {y: s * sign.get(y, 0) for y in years}
+            if dw == 0 and not any(dy.values()):
+                continue
+            xw = self.x.get((label, r), 0.0)
+            xy = {y: self.x.get((y, r), 0.0) for y in years}
+            constraints = []  # (c, rhs): c * d <= rhs
+            if self.rel.row == "sum":
+                if dw != sum(dy.values()):
+                    self._ranges[key] = (0.0, 0.0)
+                    return 0.0, 0.0
+            else:
+                constraints.append((dw - sum(dy.values()), sum(xy.values()) - xw))
+                if self.rel.row == "cover":
+                    constraints += [(dy[y] - dw, xw - xy[y]) for y in years]
+            for c, rhs in constraints:
+                if c > 0:
+                    hi_d = min(hi_d, rhs / c)
+                elif c < 0:
+                    lo_d = max(lo_d, rhs / c)
+        lo_i = float(math.ceil(lo_d - 1e-9)) if lo_d > -INF else -INF
+        hi_i = float(math.floor(hi_d + 1e-9)) if hi_d < INF else INF
+        out = (0.0, 0.0) if lo_i > 0 or hi_i < 0 else (lo_i, hi_i)
+        self._ranges[key] = out
+        return out
+
+    def delta_range(self, block: Block, a: str, b: str, cols: frozenset[tuple[str, int]]) -> tuple[float, float]:
+        """The deltas d for which (a += sign*d, b -= sign*d in every (period, sign) of `cols`) keeps
+        every bound and relation true (every column total is unchanged by construction)."""
+        la, ha = self.row_range(block, a, cols, 1)
+        lb, hb = self.row_range(block, b, cols, -1)
+        return max(la, lb), min(ha, hb)
+
+    def patterns(self, block: Block, p: str) -> list[frozenset[tuple[str, int]]]:
+        """The moves tried for a cell of period p, as {(period, sign)}: the cell alone; with the
+        windows containing it (a window cell: with one of its years); or against another year of the
+        same window (that window unchanged)."""
+        labels = {lbl: years for lbl, years in block.windows}
+        out: list[frozenset[tuple[str, int]]] = []
+        if p in labels:  # a window cell
+            if self.rel.row != "sum":
+                out.append(frozenset([(p, 1)]))
+            for y in labels[p]:
+                out.append(frozenset([(y, 1), *((lbl, 1) for lbl, ys in block.windows if y in ys)]))
+            return out
+        containing = [lbl for lbl, ys in block.windows if p in ys]
+        if self.rel.row != "sum" or not containing:
+            out.append(frozenset([(p, 1)]))
+        if containing:
+            out.append(frozenset([(p, 1), *((lbl, 1) for lbl in containing)]))
+            others = sorted({y for lbl in containing for y in labels[lbl]} - {p})
+            for y in others:
+                if all(y in labels[lbl] for lbl in containing) and not any(
+                    y in ys and p not in ys for ys in labels.values()
+                ):  # every window holds both years or neither: all window cells unchanged
+                    out.append(frozenset([(p, 1), (y, -1)]))
+        return out
+
+    def partners(self, block: Block, p: str, a: str) -> list[str]:
+        rows = self._partners.get(p)
+        if rows is None:
+            if p in self.withheld:
+                found = {v for (q, v) in self.x if q in block.periods} | set(self.t.domain)
+                if not self.t.domain:  # an open list (countries): some other value is always possible
+                    found.add(VIRTUAL)
+            else:
+                found = {v for v in self.rows_by_period.get(p, ()) if self.status.get((p, v)) in (PRIMARY, SECONDARY)}
+            rows = self._partners[p] = sorted(found)
+        return [v for v in rows if v != a]
+
+    def required(self, p: str, a: str) -> int:
+        return self.need_c if self.state(p, a) == PRIMARY else 1
+
+    def certified(self, block: Block, p: str, a: str) -> bool:
+        """True when moves of persons between a and another row show at least `required` other values
+        of the cell (p, a) that are consistent with everything published."""
+        need = self.required(p, a)
+        up = down = 0.0
+        for cols in self.patterns(block, p):
+            la, ha = self.row_range(block, a, cols, 1)
+            if la == ha == 0:
+                continue
+            best_hi = best_down = 0.0
+            for b in self.partners(block, p, a):
+                lb, hb = self.row_range(block, b, cols, -1)
+                best_hi, best_down = max(best_hi, hb), max(best_down, -lb)
+                if max(up, min(ha, best_hi)) + max(down, min(-la, best_down)) >= need:
+                    return True
+            up, down = max(up, min(ha, best_hi)), max(down, min(-la, best_down))
+        return up + down >= need
+
+    def changed(self) -> None:
+        self._ranges.clear()
+        self._partners.clear()
+
+    # --- the greedy loop -------------------------------------------------------------------------------
+    def suppressed_cells(self, block: Block) -> list[tuple[str, str]]:
+        return [(p, v) for (p, v) in self.x if p in block.periods and self.state(p, v) in (PRIMARY, SECONDARY, WITHHELD)]
+
+    def apply_rows(self, block: Block, rows: set[str]) -> None:
+        self.changed()
+        for (p, v), x in self.x.items():
+            if p in block.periods and v in rows:
+                self.status[(p, v)] = PRIMARY if x <= self.k else SECONDARY
+
+    def run(self) -> TableResult:
+        for block in self.blocks:
+            rows = {v for (p, v), x in self.x.items() if p in block.periods and x <= self.k}
+            self.apply_rows(block, rows)
+            certified: set[tuple[str, str]] = set()
+            while True:
+                failing = []
+                for cell in self.suppressed_cells(block):
+                    if cell in certified:
+                        continue
+                    if self.certified(block, *cell):
+                        certified.add(cell)  # more suppression only widens what the attacker must allow
+                    else:
+                        failing.append(cell)
+                if not failing:
+                    break
+                added = False
+                for p in sorted({p for p, _ in failing}):
+                    cand = [v for v in self.rows_by_period.get(p, ()) if v not in rows]
+                    if not cand or p in self.withheld:
+                        continue
+                    roomy = [v for v in cand if self.x[(p, v)] >= self.k + 1 + self.need_c]
+                    pick = min(roomy, key=lambda v: (self.x[(p, v)], v)) if roomy else max(cand, key=lambda v: (self.x[(p, v)], v))
+                    rows.add(pick)
+                    added = True
+                if added:
+                    self.apply_rows(block, rows)
+                    continue
+                if set(block.periods) <= self.withheld:
+                    # Nothing of the block is published; only the (published) totals and other tables
+                    # bound its cells. Recorded, not fatal.
+                    self.uncertified += [(p, v) for p, v in failing]
+                    break
+                self.withheld |= set(block.periods)
+                self.changed()
+        status = {}
+        for cell in self.x:
+            st = self.state(*cell)
+            status[cell] = st
+        return TableResult(status=status, withheld_periods=set(self.withheld), uncertified=self.uncertified)
+
+
+def control_table(table: Table, windows: list[tuple[int, int]], k: int) -> TableResult:
+    return _Controller(table, windows, k).run()
+
+
+DOMAINS = {
+    "sex": ("F", "M", "U"),
+    "age_band": ("0-17", "18-59", "60+", "unknown"),
+    "case_category": ("resettlement", "other"),
+}
