@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.publication.disclosure import DOMAINS, Table, control_table, disclosure_k
 from pipelines.publication.published import apply_control, decide
-from publication_attack import enumerate_solutions, recover
+from test_publication_attack import enumerate_solutions, recover
 
 K = 5
 WINDOW = [(2007, 2009)]
