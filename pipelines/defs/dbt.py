@@ -14,6 +14,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipelines.defs.ingest import ingest_asset_key
 from pipelines.operations import WriterLock, fault_point, log_event
+from pipelines.publication.editions import ensure_editions_dir
 from pipelines.settings import REPO, Settings
 
 DBT_DIR = REPO / "dbt_project"
@@ -78,6 +79,7 @@ def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wr
     full = set(context.selected_asset_keys) >= set(context.assets_def.keys)
     prepare_build_file(settings, full_refresh=full)
     os.environ.update(settings.dbt_env())  # the dbt process inherits the environment
+    ensure_editions_dir(settings)  # marts.edition_values / rpt_restatement read the frozen editions
     fault_point("before_dbt")
     try:
         yield from dbt.cli(["build"], context=context).stream()

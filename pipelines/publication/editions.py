@@ -1,0 +1,198 @@
+"""Editions: the figures put before the Council, frozen.
+
+`publish_edition(name)` reads the published warehouse (read-only), applies disclosure control, and writes
+an immutable copy under $REVIEW_EDITIONS_DIR/<name>/:
+
+    values.parquet              every published number in long form (table, indicator, period, dimension,
+                                value, measure) with its SDMX flags: what marts.edition_values reads
+    fct_indicator_*.parquet,    the controlled marts as published, dim_indicator, dim_strategy_point,
+    rpt_reconciliation.parquet  the reconciliation (no verdict on a suppressed number)
+    quality_*.parquet           the data-quality summaries of the pack (counts of rows and files)
+    sources.parquet             the source files of the build: name, status, SHA-256, row counts
+    meta.parquet                one row: name, time, code version, rule version, k
+    manifest.json               the same, plus the SHA-256 of every file above
+
+The edition is written to a temporary folder and renamed into place; an existing edition is never
+overwritten; its files are made read-only. `verify_edition` re-hashes the files against the manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.publication import editions_dir
+from pipelines.publication.disclosure import disclosure_k
+from pipelines.publication.published import LONG_SCHEMA, Publication, load_current, long_values, suppression_summary
+from pipelines.settings import REPO, Settings
+
+PLACEHOLDER = "_placeholder"  # a 0-row edition so that marts.edition_values builds when there is none
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+VALUES_SCHEMA = {"edition": pl.String, "published_at": pl.String, **LONG_SCHEMA}
+SOURCES_SCHEMA = {
+    "edition": pl.String, "kind": pl.String, "file_name": pl.String, "status": pl.String, "sha256": pl.String,
+    "rows_valid": pl.Int64, "rows_rejected": pl.Int64,
+}  # fmt: skip
+META_SCHEMA = {
+    "edition": pl.String, "published_at": pl.String, "code_version": pl.String, "rule_version": pl.String,
+    "k": pl.Int64, "built_at": pl.String,
+}  # fmt: skip
+FRAMES = (
+    "fct_indicator_values", "fct_indicator_window", "fct_indicator_breakdown", "dim_indicator", "dim_strategy_point",
+    "rpt_reconciliation", "source_files", "quality_rejected_by_reason", "quality_rejected_files", "quality_held_rows",
+    "quality_completeness",
+)  # fmt: skip
+
+
+class EditionError(RuntimeError):
+    pass
+
+
+def rule_version() -> str:
+    """A digest of what decides the figures: every dbt model and the indicator catalogue."""
+    h = hashlib.sha256()
+    files = sorted((REPO / "dbt_project" / "models").rglob("*")) + [REPO / "dbt_project" / "seeds" / "indicator_catalogue.csv"]
+    for p in files:
+        if p.is_file():
+            h.update(str(p.relative_to(REPO)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def code_version() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
+
+
+def _write_empty(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, schema in (("values", VALUES_SCHEMA), ("sources", SOURCES_SCHEMA), ("meta", META_SCHEMA)):
+        target = folder / f"{name}.parquet"
+        if not target.exists():
+            pl.DataFrame(schema=schema).write_parquet(target)
+
+
+def ensure_editions_dir(settings: Settings | None = None) -> Path:
+    """Before dbt runs: the editions folder exists with a 0-row placeholder edition (so the glob of
+    marts.edition_values always matches), and dbt sees the folder, the rule and the code version."""
+    root = editions_dir()
+    _write_empty(root / PLACEHOLDER)
+    os.environ["REVIEW_EDITIONS_DIR"] = str(root)
+    os.environ["REVIEW_RULE_VERSION"] = rule_version()
+    os.environ["REVIEW_CODE_VERSION"] = code_version()
+    return root
+
+
+def list_editions() -> list[str]:
+    root = editions_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "manifest.json").exists())
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def publish_edition(name: str, warehouse: Path | None = None, k: int | None = None) -> Path:
+    """Freeze the current warehouse as edition `name`. Refuses to touch an existing edition."""
+    if not NAME.match(name or ""):
+        raise EditionError(f"edition name {name!r}: use letters, digits, '.', '_' or '-' (not first), at most 64")
+    root = editions_dir()
+    target = root / name
+    if target.exists():
+        raise EditionError(f"edition {name!r} already exists at {target}: editions are immutable; choose a new name")
+    warehouse = warehouse or Settings.from_env().warehouse
+    if not warehouse.exists():
+        raise EditionError(f"no published warehouse at {warehouse}: run a refresh first")
+    k = k if k is not None else disclosure_k()
+    pub = load_current(warehouse, k)
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    meta = {"edition": name, "published_at": now, "code_version": code_version(), "rule_version": rule_version(),
+            "k": k, "built_at": pub.created_at}  # fmt: skip
+
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".tmp-{name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        for frame in FRAMES:
+            pub[frame].write_parquet(tmp / f"{frame}.parquet")
+        values = long_values(pub.frames).with_columns(edition=pl.lit(name), published_at=pl.lit(now))
+        values.select(list(VALUES_SCHEMA)).cast(VALUES_SCHEMA).write_parquet(tmp / "values.parquet")  # type: ignore[arg-type]
+        src = pub["source_files"].with_columns(edition=pl.lit(name)).select(list(SOURCES_SCHEMA)).cast(SOURCES_SCHEMA)  # type: ignore[arg-type]
+        src.write_parquet(tmp / "sources.parquet")
+        pl.DataFrame([meta], schema=META_SCHEMA).write_parquet(tmp / "meta.parquet")
+        manifest = {
+            **meta,
+            "disclosure": {"k": k, **suppression_summary(pub.frames),
+                           "rule": "docs/publication.md (primary 1..k, secondary by certificate, SDMX flags)"},
+            "source_files": src.drop("edition").to_dicts(),
+            "files": {p.name: _sha256(p) for p in sorted(tmp.iterdir())},
+        }  # fmt: skip
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        for p in tmp.iterdir():
+            p.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.rename(tmp, target)  # fails if the edition appeared meanwhile
+    except BaseException:
+        _remove(tmp)
+        raise
+    target.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+    return target
+
+
+def _remove(folder: Path) -> None:
+    if folder.exists():
+        folder.chmod(0o755)
+        for p in folder.iterdir():
+            p.chmod(0o644)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def manifest(name: str) -> dict:
+    path = editions_dir() / name / "manifest.json"
+    if not path.exists():
+        raise EditionError(f"no edition {name!r} under {editions_dir()} (editions: {', '.join(list_editions()) or 'none'})")
+    return json.loads(path.read_text())
+
+
+def verify_edition(name: str) -> list[str]:
+    """Problems with an edition's files (empty when every file matches its manifest hash)."""
+    man = manifest(name)
+    folder = editions_dir() / name
+    problems = []
+    for fname, digest in man["files"].items():
+        p = folder / fname
+        if not p.exists():
+            problems.append(f"{fname}: missing")
+        elif _sha256(p) != digest:
+            problems.append(f"{fname}: changed since the edition was published")
+    extra = {p.name for p in folder.iterdir()} - set(man["files"]) - {"manifest.json"}
+    problems += [f"{f}: not part of the edition" for f in sorted(extra)]
+    return problems
+
+
+def load_edition(name: str) -> Publication:
+    man = manifest(name)
+    problems = verify_edition(name)
+    if problems:
+        raise EditionError(f"edition {name!r} does not match its manifest: " + "; ".join(problems))
+    folder = editions_dir() / name
+    frames = {f: pl.read_parquet(folder / f"{f}.parquet") for f in FRAMES}
+    return Publication(label=f"edition {name}", created_at=man["published_at"], k=int(man["k"]), frames=frames,
+                       meta=man)  # fmt: skip
