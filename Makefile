@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 # Dagster keeps run history here (the UI and CLI share it).
 export DAGSTER_HOME ?= $(abspath .dagster_home)
 
-.PHONY: setup demo test test-fast refresh dev bench clean
+.PHONY: setup demo test test-fast refresh dev bench clean chromium
 
 $(VENV)-tools/bin/uv:
 	python3 -m venv $(VENV)-tools
@@ -29,7 +29,13 @@ refresh: setup
 demo: setup
 	$(PY) -m pipelines.demo --raw-dir data/raw
 
-test: setup
+# Headless Chromium for the review pack's browser test (Debian's package; needs root to install).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	else echo "chromium is not installed: the review-pack browser test will be skipped (sudo apt-get install chromium)"; fi
+
+test: setup chromium
 	$(PY) -m pytest -q
 
 test-fast: setup

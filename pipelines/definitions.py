@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.defs.automation import drop_zone_sensor, nightly_refresh, pre_council_refresh, with_freshness
 from pipelines.defs.dbt import dbt_resource, review_dbt_assets
 from pipelines.defs.ingest import ingest_assets
+from pipelines.defs.publication import publish_edition, review_pack
 from pipelines.defs.publish import published_figures_hold, warehouse
 from pipelines.operations import WriterLock
 
@@ -15,9 +16,9 @@ refresh_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, review_dbt_assets, warehouse],
+    assets=[*ingest_assets, review_dbt_assets, warehouse, review_pack],
     asset_checks=[published_figures_hold],
-    jobs=[refresh_job],
+    jobs=[refresh_job, publish_edition],
     schedules=[nightly_refresh, pre_council_refresh],
     sensors=[drop_zone_sensor],
     resources={"dbt": dbt_resource(), "writer_lock": WriterLock()},

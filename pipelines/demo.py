@@ -89,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         print("The warehouse was not published; see the run log above.", file=sys.stderr)
         return 1
     print(summary(settings))
+    from pipelines.publication.cli import write_pack
+
+    paths = write_pack(warehouse=settings.warehouse)  # disclosure-controlled, like everything published
+    print(f"Review pack: {paths['html']}\n             {paths['xlsx']}")
     return 0
 
 

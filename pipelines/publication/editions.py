@@ -80,7 +80,9 @@ def _write_empty(folder: Path) -> None:
     for name, schema in (("values", VALUES_SCHEMA), ("sources", SOURCES_SCHEMA), ("meta", META_SCHEMA)):
         target = folder / f"{name}.parquet"
         if not target.exists():
-            pl.DataFrame(schema=schema).write_parquet(target)
+            tmp = folder / f".{name}.{os.getpid()}.parquet"
+            pl.DataFrame(schema=schema).write_parquet(tmp)
+            os.replace(tmp, target)
 
 
 def ensure_editions_dir(settings: Settings | None = None) -> Path:

@@ -1,0 +1,100 @@
+"""review-publish: freeze an edition, write the review pack, compare an edition with the current build.
+
+    review-publish --edition NAME            freeze the published warehouse as edition NAME (immutable)
+    review-publish --pack [--edition NAME]   write the review pack (HTML, XLSX, CSV) from the current
+                                             build, or from edition NAME
+    review-publish --compare NAME            what changed since edition NAME, and why
+    review-publish --list                    the editions
+
+Settings: REVIEW_WAREHOUSE, REVIEW_EDITIONS_DIR, REVIEW_PACK_DIR, REVIEW_DISCLOSURE_K (docs/publication.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from pipelines.publication import editions_dir, pack_dir
+
+
+def write_pack(edition: str | None = None, out_dir: Path | None = None, warehouse: Path | None = None) -> dict:
+    """The review pack from an edition, or from the current build (disclosure-controlled either way)."""
+    from pipelines.publication.disclosure import disclosure_k
+    from pipelines.publication.editions import load_edition
+    from pipelines.publication.pack import build_pack
+    from pipelines.publication.published import load_current
+    from pipelines.settings import Settings
+
+    pub = load_edition(edition) if edition else load_current(warehouse or Settings.from_env().warehouse, disclosure_k())
+    return build_pack(pub, out_dir or pack_dir())
+
+
+def compare(name: str, warehouse: Path | None = None) -> list[tuple]:
+    """The restatement rows of edition `name` in the current build (marts.rpt_restatement)."""
+    import duckdb
+
+    from pipelines.publication.editions import manifest
+    from pipelines.settings import Settings
+
+    manifest(name)  # a clear error for an unknown edition
+    path = warehouse or Settings.from_env().warehouse
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        known = con.execute("select count(*) from marts.edition_values where edition = ?", [name]).fetchall()[0][0]
+        if not known:
+            raise SystemExit(f"edition {name!r} is not in {path} yet: run a refresh (editions are read by each refresh)")
+        return con.execute(
+            "select table_name, indicator_code, period, coalesce(dimension || '=' || dimension_value, ''), measure, "
+            "edition_value, current_value, change, causes from marts.rpt_restatement where edition = ? "
+            "order by table_name, indicator_code, period, 4, measure",
+            [name],
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="review-publish", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--edition", metavar="NAME", help="freeze the current build as NAME; with --pack: the edition to use")
+    ap.add_argument("--pack", action="store_true", help="write the review pack")
+    ap.add_argument("--compare", metavar="NAME", help="list what changed since edition NAME, with causes")
+    ap.add_argument("--list", action="store_true", help="list the editions")
+    ap.add_argument("--out", type=Path, help="pack folder (default $REVIEW_PACK_DIR or data/review_pack)")
+    args = ap.parse_args(argv)
+    from pipelines.publication.editions import EditionError, list_editions, publish_edition
+
+    try:
+        if args.list:
+            names = list_editions()
+            print("\n".join(names) if names else f"no editions under {editions_dir()}")
+        elif args.pack:
+            paths = write_pack(args.edition, args.out)
+            print(f"Review pack ({'edition ' + args.edition if args.edition else 'current build'}):")
+            print(f"  {paths['html']}\n  {paths['xlsx']}\n  {paths['csv']}/")
+        elif args.compare:
+            rows = compare(args.compare)
+            print(f"{len(rows)} published numbers of edition {args.compare!r} differ from the current build.")
+            for cause, n in Counter(r[8] for r in rows).most_common():
+                print(f"  {n:>6}  {cause}")
+            for r in rows[:40]:
+                print(f"  {r[0]:<24} {r[1]:<38} {r[2]:<9} {r[3]:<28} {r[4]:<16} {r[5]!s:>14} -> {r[6]!s:<14} {r[7]}: {r[8]}")
+            if len(rows) > 40:
+                print(f"  ... {len(rows) - 40} more in marts.rpt_restatement")
+        elif args.edition:
+            path = publish_edition(args.edition)
+            print(f"Edition {args.edition!r} frozen at {path}")
+            print("It appears in marts.edition_values from the next refresh on; compare with "
+                  f"`review-publish --compare {args.edition}`.")  # fmt: skip
+        else:
+            ap.print_help()
+            return 2
+    except EditionError as e:
+        print(f"review-publish: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
