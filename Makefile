@@ -27,7 +27,7 @@ refresh: setup
 	$(VENV)/bin/dagster asset materialize -m pipelines --select '*'
 
 demo: setup
-	$(PY) -m pipelines.demo --raw-dir data/raw
+	$(PY) -m pipelines.demo
 
 # Headless Chromium for the review pack's browser test (Debian's package; needs root to install).
 chromium:
