@@ -26,6 +26,19 @@ def _path(var: str, default: str) -> Path:
     return Path(value).expanduser().resolve() if value else (REPO / default).resolve()
 
 
+_warned_default_key = False
+
+
+def _warn_default_key_once() -> None:
+    global _warned_default_key
+    _warned_default_key = True
+    warnings.warn(
+        "REVIEW_PSEUDONYM_KEY is not set: case numbers are hashed with the public development key. "
+        "Set a secret key for real data.",
+        stacklevel=3,
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     raw_dir: Path
@@ -42,12 +55,8 @@ class Settings:
     @classmethod
     def from_env(cls) -> "Settings":
         key = os.environ.get("REVIEW_PSEUDONYM_KEY", "")
-        if not key:
-            warnings.warn(
-                "REVIEW_PSEUDONYM_KEY is not set: case numbers are hashed with the public development key. "
-                "Set a secret key for real data.",
-                stacklevel=2,
-            )
+        if not key and not _warned_default_key:
+            _warn_default_key_once()
         return cls(
             raw_dir=_path("REVIEW_RAW_DIR", "data/raw"),
             warehouse=_path("REVIEW_WAREHOUSE", "data/warehouse/review.duckdb"),

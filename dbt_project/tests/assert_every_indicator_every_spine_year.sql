@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_indicator_values'}}}) }}
 -- Every catalogue indicator has exactly one row for every year of the spine (zero-filled).
 select c.indicator_code, p.period_start as year
 from {{ ref('indicator_catalogue') }} as c

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_indicator_breakdown'}}}) }}
 -- Persons by sex or by age band count each person once (latest record), so the parts add up to the total.
 with totals as (
     select indicator_code, period, value from {{ ref('int_indicator_period_values') }} where unit = 'persons'

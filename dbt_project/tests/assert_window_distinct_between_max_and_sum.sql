@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_indicator_window'}}}) }}
 -- A window's distinct count is at most the sum of its yearly values and at least the largest of them.
 select w.indicator_code, w.window_start, w.window_end, w.value, sum(v.value) as sum_years, max(v.value) as max_year
 from {{ ref('fct_indicator_window') }} as w

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_indicator_window'}}}) }}
 -- A window whose rule is `sum` equals the sum of its yearly values.
 select w.indicator_code, w.window_start, w.window_end, w.value, sum(v.value) as sum_years
 from {{ ref('fct_indicator_window') }} as w
