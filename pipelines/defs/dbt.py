@@ -85,7 +85,7 @@ def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wr
         yield from dbt.cli(["build"], context=context).stream()
     except Exception as e:
         log_event(
-            settings, context.run_id, "failed", stage="dbt build",
+            settings, context.run.run_id, "failed", stage="dbt build",
             reason=f"not published: dbt build failed (a blocking test or a model error): {type(e).__name__}: {e}"[:2000],
         )  # fmt: skip
         raise

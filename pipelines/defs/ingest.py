@@ -79,7 +79,7 @@ def build_ingest_asset(kind: str) -> dg.AssetsDefinition:
                 kind, settings.raw_dir, settings.lake_dir, Pseudonymiser(settings.pseudonym_key), log=context.log.info
             )
         except Exception as e:  # not bad data (that is recorded, not raised): disk, permissions, code
-            log_event(settings, context.run_id, "failed", stage=f"ingest {kind}", reason=f"{type(e).__name__}: {e}")
+            log_event(settings, context.run.run_id, "failed", stage=f"ingest {kind}", reason=f"{type(e).__name__}: {e}")
             raise
         fault_point(f"after_ingest_{kind}")
         yield dg.MaterializeResult(

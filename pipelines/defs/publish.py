@@ -106,14 +106,14 @@ def warehouse(context: dg.AssetExecutionContext, writer_lock: WriterLock) -> dg.
         raise dg.Failure(f"No build to publish at {build}: the dbt step did not produce one.")
     con = duckdb.connect(str(build))
     try:
-        totals = _write_refresh_log(con, settings, context.run_id)
+        totals = _write_refresh_log(con, settings, context.run.run_id)
         holds = con.execute("select count(*) filter (where holds), count(*) from marts.rpt_reconciliation").fetchall()[0]
         con.execute("checkpoint")
     finally:
         con.close()
     fault_point("before_publish")
     os.replace(build, settings.warehouse)
-    log_event(settings, context.run_id, "published")
+    log_event(settings, context.run.run_id, "published")
     context.log.info(f"Published {settings.warehouse}")
     return dg.MaterializeResult(
         metadata={
