@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -435,8 +436,38 @@ def list_deliveries(kind_dir: Path) -> tuple[list[Path], list[Path]]:
     return [p for p in files if p.suffix.lower() == ".csv"], [p for p in files if p.suffix.lower() != ".csv"]
 
 
+def ingest_workers() -> int:
+    """Deliveries validated at the same time (REVIEW_INGEST_WORKERS; default: one per core, at most 2).
+    Validation is mostly polars work outside the GIL, yet one file keeps about one core busy."""
+    value = os.environ.get("REVIEW_INGEST_WORKERS", "").strip()
+    return max(1, int(value)) if value else max(1, min(2, os.cpu_count() or 1))
+
+
+def _validate_to_lake(p: Path, contract: ExtractContract, pseudonymiser: Pseudonymiser, cache_key: str,
+                      lake_dir: Path) -> tuple[dict, bool]:  # fmt: skip
+    """(stats, from_cache) of one delivery: its cached results, or a validation whose results are written."""
+    kind = contract.kind
+    valid_p = lake_dir / kind / "valid" / f"{cache_key}.parquet"
+    rejects_p = lake_dir / kind / "rejects" / f"{cache_key}.parquet"
+    stats_p = lake_dir / kind / "stats" / f"{cache_key}.json"
+    if stats_p.exists() and (json.loads(stats_p.read_text()).get("rejected_file") or (valid_p.exists() and rejects_p.exists())):
+        return json.loads(stats_p.read_text()), True
+    try:
+        valid, rejects, stats = validate_file(p, contract, pseudonymiser, cache_key)
+        _write_atomic(valid, valid_p)
+        _write_atomic(rejects, rejects_p)
+        del valid, rejects
+    except FileRejected as e:
+        stats = {"rejected_file": str(e)}
+    _write_json_atomic(stats, stats_p)
+    return stats, False
+
+
 def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudonymiser, log=None) -> KindSummary:
-    """Validate every delivery of one kind (re-using cached results by content) and write the manifest."""
+    """Validate every delivery of one kind (re-using cached results by content) and write the manifest.
+
+    Files are hashed and validated by a small pool of threads (`ingest_workers`); each distinct content
+    is validated once, and results are reported in file-name order whatever the order they finish in."""
     contract = CONTRACTS[kind]
     ensure_lake(lake_dir)
     csvs, others = list_deliveries(raw_dir / kind)
@@ -445,37 +476,32 @@ def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudon
         results.append(
             FileResult(kind, p.name, sha256_of(p), "", p.stat().st_size, "ignored", "not a .csv file: ignored")
         )
-    for p in csvs:
-        sha = sha256_of(p)
-        cache_key = f"{sha[:40]}-{pseudonymiser.fingerprint}-v{INGEST_VERSION}"
-        res = FileResult(kind, p.name, sha, cache_key, p.stat().st_size, "loaded")
-        valid_p = lake_dir / kind / "valid" / f"{cache_key}.parquet"
-        rejects_p = lake_dir / kind / "rejects" / f"{cache_key}.parquet"
-        stats_p = lake_dir / kind / "stats" / f"{cache_key}.json"
-        if stats_p.exists() and (json.loads(stats_p.read_text()).get("rejected_file") or (valid_p.exists() and rejects_p.exists())):
-            stats = json.loads(stats_p.read_text())
-            res.from_cache = True
-        else:
-            try:
-                valid, rejects, stats = validate_file(p, contract, pseudonymiser, cache_key)
-                _write_atomic(valid, valid_p)
-                _write_atomic(rejects, rejects_p)
-            except FileRejected as e:
-                stats = {"rejected_file": str(e)}
-            _write_json_atomic(stats, stats_p)
-        if stats.get("rejected_file"):
-            res.status, res.message = "rejected", stats["rejected_file"]
-        else:
-            res.rows_read, res.rows_valid, res.rows_rejected = stats["rows_read"], stats["rows_valid"], stats["rows_rejected"]
-            res.failures_by_check = stats["failures_by_check"]
-            res.ignored_columns = stats["ignored_columns"]
-            if res.ignored_columns:
-                res.message = f"unknown column(s) ignored, not loaded: {', '.join(res.ignored_columns)}"
-        if log is not None:
-            log(f"{kind}/{p.name}: {res.status}" + (f" ({res.message})" if res.message else "")
-                + ("" if res.status != "loaded" else f", {res.rows_valid} valid / {res.rows_rejected} rejected of {res.rows_read} rows"
-                   + (" [cached]" if res.from_cache else "")))  # fmt: skip
-        results.append(res)
+    with ThreadPoolExecutor(max_workers=ingest_workers(), thread_name_prefix=f"ingest-{kind}") as pool:
+        shas = list(pool.map(sha256_of, csvs))
+        keys = [f"{sha[:40]}-{pseudonymiser.fingerprint}-v{INGEST_VERSION}" for sha in shas]
+        first_path = {}
+        for p, key in zip(csvs, keys):
+            first_path.setdefault(key, p)  # the same content under two names is validated once
+        futures = {key: pool.submit(_validate_to_lake, p, contract, pseudonymiser, key, lake_dir)
+                   for key, p in first_path.items()}  # fmt: skip
+        for p, sha, cache_key in zip(csvs, shas, keys):
+            res = FileResult(kind, p.name, sha, cache_key, p.stat().st_size, "loaded")
+            stats, res.from_cache = futures[cache_key].result()
+            if first_path[cache_key] != p:
+                res.from_cache = True
+            if stats.get("rejected_file"):
+                res.status, res.message = "rejected", stats["rejected_file"]
+            else:
+                res.rows_read, res.rows_valid, res.rows_rejected = stats["rows_read"], stats["rows_valid"], stats["rows_rejected"]
+                res.failures_by_check = stats["failures_by_check"]
+                res.ignored_columns = stats["ignored_columns"]
+                if res.ignored_columns:
+                    res.message = f"unknown column(s) ignored, not loaded: {', '.join(res.ignored_columns)}"
+            if log is not None:
+                log(f"{kind}/{p.name}: {res.status}" + (f" ({res.message})" if res.message else "")
+                    + ("" if res.status != "loaded" else f", {res.rows_valid} valid / {res.rows_rejected} rejected of {res.rows_read} rows"
+                       + (" [cached]" if res.from_cache else "")))  # fmt: skip
+            results.append(res)
     manifest = pl.DataFrame(
         [{k: v for k, v in asdict(r).items() if k in MANIFEST_SCHEMA} for r in results], schema=MANIFEST_SCHEMA
     )

@@ -56,8 +56,26 @@ def parse_integer(e: pl.Expr) -> pl.Expr:
     return pl.when(e.str.contains(INTEGER_RE)).then(e.cast(pl.Int64, strict=False))
 
 
+def _on_distinct_values(fn: Callable[[pl.Expr], pl.Expr], dtype: pl.DataType) -> Callable[[pl.Expr], pl.Expr]:
+    """`fn` (an element-wise parse) evaluated once per distinct value and mapped back: the same result,
+    much cheaper for a column with few distinct values (a delivery has one or a few `extracted_at`)."""
+
+    def apply(s: pl.Series) -> pl.Series:
+        distinct = s.unique()
+        if distinct.len() * 8 > s.len():  # mostly distinct: parsing everything directly is cheaper
+            return s.to_frame("v").select(fn(pl.col("v")).cast(dtype)).to_series()
+        parsed = distinct.to_frame("v").with_columns(fn(pl.col("v")).cast(dtype).alias("p"))
+        return s.to_frame("v").join(parsed, on="v", how="left", maintain_order="left")["p"]
+
+    return lambda e: e.map_batches(apply, return_dtype=dtype, is_elementwise=True)
+
+
 def parse_timestamp(e: pl.Expr) -> pl.Expr:
     """ISO 8601 timestamp -> naive UTC datetime (µs), else null. A date alone means midnight UTC."""
+    return _parse_timestamp_distinct(e)
+
+
+def _parse_timestamp(e: pl.Expr) -> pl.Expr:
     g = e.str.extract_groups(TIMESTAMP_RE)
     day = g.struct.field("1").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     hh = g.struct.field("2").cast(pl.Int64, strict=False).fill_null(0)
@@ -75,6 +93,9 @@ def parse_timestamp(e: pl.Expr) -> pl.Expr:
     ok = day.is_not_null() & (hh < 24) & (mi < 60) & (ss < 60) & (off_min.abs() < 24 * 60)
     local = day.cast(pl.Datetime("us")) + pl.duration(hours=hh, minutes=mi, seconds=ss, microseconds=us)
     return pl.when(ok).then(local - pl.duration(minutes=off_min))
+
+
+_parse_timestamp_distinct = _on_distinct_values(_parse_timestamp, pl.Datetime("us"))
 
 
 def timestamp_local_date(e: pl.Expr) -> pl.Expr:
