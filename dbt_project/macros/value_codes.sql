@@ -1,0 +1,35 @@
+{#-
+  Small integer codes for the values of a breakdown dimension, so that grouping tens of millions of
+  (indicator, period, person) cells aggregates integers, not strings (see int_person_periods).
+
+  code_of(column, values): NULL -> NULL, values[i] -> i (1-based); any other value stops the build
+  (the lists are the contract's, and ingest admits nothing else).
+  value_of(code, values): the inverse.
+  iso3_code(column) / iso3_value(code): an ISO 3166 alpha-3 code (three letters A-Z) <-> 0..17575.
+-#}
+{% macro code_of(column, values) -%}
+(case when {{ column }} is null then null
+{%- for v in values %} when {{ column }} = '{{ v }}' then {{ loop.index }}{% endfor %}
+ else error('unexpected value of {{ column }}: ' || {{ column }}) end)
+{%- endmacro %}
+
+{% macro value_of(code, values) -%}
+cast([{% for v in values %}'{{ v }}'{% if not loop.last %}, {% endif %}{% endfor %}][{{ code }}] as varchar)
+{%- endmacro %}
+
+{% macro iso3_code(column) -%}
+(case when {{ column }} is null then null
+ when length({{ column }}) = 3 and ascii({{ column }}) between 65 and 90
+  and ascii(substr({{ column }}, 2)) between 65 and 90 and ascii(substr({{ column }}, 3)) between 65 and 90
+ then (ascii({{ column }}) - 65) * 676 + (ascii(substr({{ column }}, 2)) - 65) * 26 + (ascii(substr({{ column }}, 3)) - 65)
+ else error('not an ISO 3166 alpha-3 code in {{ column }}: ' || {{ column }}) end)
+{%- endmacro %}
+
+{% macro iso3_value(code) -%}
+(chr(65 + {{ code }} // 676) || chr(65 + ({{ code }} // 26) % 26) || chr(65 + {{ code }} % 26))
+{%- endmacro %}
+
+{#- The contract's values (extracts.md); age bands are computed at ingest. -#}
+{% macro sexes() %}{{ return(['F', 'M', 'U']) }}{% endmacro %}
+{% macro age_bands() %}{{ return(['0-17', '18-59', '60+', 'unknown']) }}{% endmacro %}
+{% macro case_categories() %}{{ return(['resettlement', 'family_reunification', 'labour', 'humanitarian', 'other']) }}{% endmacro %}
