@@ -44,5 +44,11 @@ test-fast: setup
 dev: setup
 	$(VENV)/bin/dagster dev -m pipelines
 
+# Not part of `make test` (~25 min): scale-10 extracts generated once into bench/cache/, then the
+# hand-written DuckDB baseline, a full refresh and a refresh after one 1% file, timed with peak RSS;
+# the table goes to bench/results/<date>.md (docs/performance.md). BENCH_ARGS="--scale 3" for another size.
+bench: setup
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf data/lake data/warehouse dbt_project/target .dagster_home

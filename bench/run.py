@@ -1,0 +1,484 @@
+"""`make bench`: the cost of the stack against its limit, a hand-written DuckDB script, on the same machine.
+
+    python -m bench.run [--scale 10] [--cache bench/cache] [--results bench/results] [--no-write]
+
+1. Generates the synthetic extracts at --scale once into <cache>/raw-scale<S>/ (reused while the
+   generator is unchanged), and links them into a fresh work folder <cache>/run-scale<S>/raw/.
+2. Measures, one after the other (each a separate process tree: wall time and peak RSS, the sum of VmRSS
+   over the process and all its descendants, sampled every 0.2 s from /proc):
+   - baseline      bench/baseline.sql in one DuckDB process (row checks, re-delivery rule, every core
+                   indicator for every year and the review window) straight from the raw CSVs;
+   - full refresh  `dagster asset materialize -m pipelines --select '*'` on an empty lake and warehouse;
+   - +1% file      the same command after one new beneficiaries file of 1% of the beneficiary rows.
+   Per-stage times come from the Dagster run's step events (DAGSTER_HOME is a folder of the work dir)
+   and per-model times from dbt's run_results.json.
+3. Checks that the baseline and the warehouse agree on every indicator value (years and window), prints
+   a table, and writes it to <results>/<date>.md (scale 10) or <date>-scale<S>.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+BENCH_KEY = "bench-pseudonym-key-not-secret"
+KINDS = ("projects", "expenditures", "beneficiaries")
+INCREMENT_NAME = "zz_bench_increment_1pct.csv"
+
+# Targets of issue 6 (2-core, 24 GiB machine).
+TARGET_FULL_VS_BASELINE = 2.5
+TARGET_PEAK_RSS = 2 * 1024**3
+TARGET_INCREMENT_SHARE = 0.10
+
+
+# --- measuring a process tree -----------------------------------------------------------------------------
+
+
+def _ppid_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may contain spaces and parentheses
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(d))
+    return children
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            args = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+    except OSError:
+        return "?"
+    # the program, or for python the module / script it runs (dagster, dbt, ...)
+    names = [Path(a).name for a in args[:3]]
+    return next((n for n in names if n and not n.startswith("python") and not n.startswith("-")), names[0] if names else "?")
+
+
+def tree_rss(root: int) -> tuple[int, list[tuple[str, int]]]:
+    """Sum of VmRSS over `root` and all its descendants, and each process's share."""
+    children = _ppid_map()
+    parts, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        parts.append((pid, _rss_bytes(pid)))
+        stack.extend(children.get(pid, ()))
+    return sum(r for _, r in parts), [(_comm(pid), r) for pid, r in parts if r]
+
+
+@dataclass
+class Measured:
+    label: str
+    seconds: float
+    peak_rss: int
+    returncode: int
+    log: Path
+    at_peak: list[tuple[str, int]] = field(default_factory=list)
+    all_seconds: list[float] = field(default_factory=list)
+    stages: list[tuple[str, float]] = field(default_factory=list)
+    models: list[tuple[str, float]] = field(default_factory=list)
+
+
+def measure(label: str, cmd: list[str], env: dict[str, str], log: Path, interval: float = 0.2) -> Measured:
+    """Run `cmd` to completion; wall time and peak RSS of its whole process tree."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    peak, at_peak = 0, []
+    with open(log, "wb") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        done = threading.Event()
+
+        def poll() -> None:
+            nonlocal peak, at_peak
+            while not done.is_set():
+                total, parts = tree_rss(proc.pid)
+                if total > peak:
+                    peak, at_peak = total, parts
+                done.wait(interval)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        rc = proc.wait()
+        seconds = time.perf_counter() - t0
+        done.set()
+        poller.join()
+    m = Measured(label, seconds, peak, rc, log, at_peak)
+    print(f"  {label}: {seconds:.1f} s, peak RSS {gib(peak)} ({peak_parts(m)}), exit {rc}  (log: {rel(log)})", flush=True)
+    if rc != 0:
+        print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
+        raise SystemExit(f"{label} failed (exit {rc}); see {log}")
+    return m
+
+
+def peak_parts(m: Measured) -> str:
+    return ", ".join(f"{name} {gib(r)}" for name, r in sorted(m.at_peak, key=lambda x: -x[1]))
+
+
+def gib(n: int) -> str:
+    return f"{n / 1024**3:.2f} GiB"
+
+
+def rel(p: Path) -> str:
+    try:
+        return str(p.relative_to(REPO))
+    except ValueError:
+        return str(p)
+
+
+# --- the data -----------------------------------------------------------------------------------------------
+
+
+def generator_fingerprint() -> str:
+    return hashlib.sha256((REPO / "pipelines" / "demo_data.py").read_bytes()).hexdigest()[:16]
+
+
+def ensure_extracts(cache: Path, scale: float) -> Path:
+    """The generated extracts at `scale`, generated once (again only when the generator changed)."""
+    raw = cache / f"raw-scale{scale:g}"
+    stamp = raw / ".complete.json"
+    want = {"scale": scale, "generator": generator_fingerprint()}
+    if stamp.exists() and json.loads(stamp.read_text()) == want:
+        print(f"extracts: {rel(raw)} (cached)")
+        return raw
+    print(f"extracts: generating scale {scale:g} into {rel(raw)} (once; scale 10 takes ~3 min) ...", flush=True)
+    stamp.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pipelines.demo_data", "--scale", f"{scale:g}", "--out", str(raw)], cwd=REPO, check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    stamp.write_text(json.dumps(want))
+    print(f"  generated in {time.perf_counter() - t0:.0f} s")
+    return raw
+
+
+def link_tree(src: Path, dst: Path) -> None:
+    """dst/<kind>/<file> for every delivery of src: hard links (same content, no copy) or copies."""
+    for kind in KINDS:
+        (dst / kind).mkdir(parents=True, exist_ok=True)
+        for p in sorted((src / kind).iterdir()):
+            if p.is_file() and not p.name.startswith("."):
+                try:
+                    os.link(p, dst / kind / p.name)
+                except OSError:
+                    shutil.copy2(p, dst / kind / p.name)
+
+
+def count_rows(folder: Path) -> int:
+    n = 0
+    for p in folder.glob("*.csv"):
+        with open(p, "rb") as f:
+            n += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b"")) - 1
+    return n
+
+
+def write_increment(raw: Path, rows: int) -> Path:
+    """One new beneficiaries delivery of `rows` new services: rows of the existing deliveries (in file
+    order) under new service_ids, extracted a day after the latest delivery. Valid rows stay valid."""
+    out = raw / "beneficiaries" / INCREMENT_NAME
+    written = 0
+    with open(out, "w", newline="", encoding="utf-8") as fo:
+        w = csv.writer(fo, lineterminator="\n")
+        header_out = None
+        for p in sorted((raw / "beneficiaries").glob("beneficiaries_*.csv")):
+            if written >= rows:
+                break
+            with open(p, newline="", encoding="utf-8-sig", errors="strict") as fi:
+                try:
+                    r = csv.reader(fi)
+                    header = [h.strip() for h in next(r)]
+                    if "service_id" not in header or "extracted_at" not in header:
+                        continue
+                    if header_out is None:
+                        header_out = header
+                        w.writerow(header_out)
+                    idx = {c: header.index(c) for c in header_out if c in header}
+                    if len(idx) != len(header_out):
+                        continue
+                    for rec in r:
+                        if len(rec) != len(header):
+                            continue
+                        row = [rec[idx[c]] for c in header_out]
+                        row[header_out.index("service_id")] = "BENCH-" + row[header_out.index("service_id")]
+                        w.writerow(row)
+                        written += 1
+                        if written >= rows:
+                            break
+                except UnicodeDecodeError:
+                    continue
+    return out
+
+
+# --- stage times ----------------------------------------------------------------------------------------------
+
+
+def dagster_stages(dagster_home: Path) -> tuple[str, list[tuple[str, float]]]:
+    """(run id, [(step, seconds)]) of the latest run in DAGSTER_HOME, from its step events."""
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        stats = instance.get_run_step_stats(run.run_id)
+    out = [(s.step_key, (s.end_time or 0) - (s.start_time or 0)) for s in sorted(stats, key=lambda s: s.start_time or 0)]
+    return run.run_id, out
+
+
+def dbt_models(run_id: str, top: int = 8) -> list[tuple[str, float]]:
+    """The slowest dbt nodes of the run (run_results.json of the dagster-dbt invocation)."""
+    found = sorted((REPO / "dbt_project" / "target").glob(f"review_dbt_assets-{run_id[:7]}-*/run_results.json"))
+    if not found:
+        return []
+    results = json.loads(found[-1].read_text())["results"]
+    nodes = [(r["unique_id"].split(".", 2)[-1], float(r.get("execution_time") or 0)) for r in results]
+    return sorted(nodes, key=lambda x: -x[1])[:top]
+
+
+# --- the runs -------------------------------------------------------------------------------------------------
+
+
+def refresh_env(work: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEW_")}
+    env.update(
+        REVIEW_RAW_DIR=str(work / "raw"),
+        REVIEW_LAKE_DIR=str(work / "lake"),
+        REVIEW_WAREHOUSE=str(work / "warehouse" / "review.duckdb"),
+        REVIEW_PSEUDONYM_KEY=BENCH_KEY,
+        DAGSTER_HOME=str(work / "dagster_home"),
+        PYTHONWARNINGS="ignore",
+    )
+    return env
+
+
+def run_refresh(label: str, work: Path, log_name: str) -> Measured:
+    cmd = [str(VENV_BIN / "dagster"), "asset", "materialize", "-m", "pipelines", "--select", "*"]
+    m = measure(label, cmd, refresh_env(work), work / "logs" / log_name)
+    run_id, m.stages = dagster_stages(work / "dagster_home")
+    m.models = dbt_models(run_id)
+    return m
+
+
+def run_baseline(work: Path) -> Measured:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEW_")}
+    cmd = [sys.executable, "-m", "bench.baseline", str(work / "raw"), str(work / "baseline_values.parquet")]
+    m = measure("baseline", cmd, env, work / "logs" / "baseline.log")
+    for line in m.log.read_text().splitlines():
+        if line.startswith("stage "):
+            _, name, secs = line.split()
+            m.stages.append((name, float(secs)))
+    return m
+
+
+def compare_with_baseline(work: Path) -> tuple[int, int, list[str]]:
+    """(agreeing, total, first disagreements): baseline values vs the warehouse (years and window)."""
+    import duckdb
+
+    con = duckdb.connect(str(work / "warehouse" / "review.duckdb"), read_only=True)
+    try:
+        rows = con.execute(
+            f"""
+            with wh as (
+                select indicator_code, cast(year as varchar) as period, value from marts.fct_indicator_values
+                union all
+                select indicator_code, window_start || '-' || window_end, value from marts.fct_indicator_window
+            ),
+            b as (select indicator_code, period, value from read_parquet('{work / "baseline_values.parquet"}'))
+            select coalesce(wh.indicator_code, b.indicator_code), coalesce(wh.period, b.period), wh.value, b.value,
+                   (wh.value is null and b.value is null) or abs(wh.value - b.value) <= 1e-6 * greatest(1, abs(b.value))
+            from wh full join b using (indicator_code, period)
+            order by 1, 2
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    bad = [f"{r[0]} {r[1]}: warehouse {r[2]}, baseline {r[3]}" for r in rows if not r[4]]
+    return len(rows) - len(bad), len(rows), bad[:10]
+
+
+# --- the report -----------------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    mem = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) * 1024
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    import duckdb
+    import polars
+
+    def ver(pkg: str) -> str:
+        from importlib.metadata import version
+
+        return version(pkg)
+
+    return {
+        "cores": str(os.cpu_count()),
+        "memory": f"{mem / 1024**3:.1f} GiB",
+        "cpu": model,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": f"duckdb {duckdb.__version__}, polars {polars.__version__}, dagster {ver('dagster')}, "
+        f"dbt-core {ver('dbt-core')}, dbt-duckdb {ver('dbt-duckdb')}, pandera {ver('pandera')}",
+    }
+
+
+def report(scale: float, rows: dict[str, int], base: Measured, full: Measured, inc: Measured,
+           agree: tuple[int, int, list[str]], info: dict[str, str], inc_rows: int) -> str:  # fmt: skip
+    ratio = full.seconds / base.seconds
+    peak = max(full.peak_rss, inc.peak_rss)
+    dbt_full = dict(full.stages).get("review_dbt_assets", 0.0)
+    dbt_inc = dict(inc.stages).get("review_dbt_assets", 0.0)
+    # The fixed cost of any refresh: the process (Python, Dagster, dbt start-up) and the dbt build, which
+    # rebuilds the warehouse from the whole lake whatever changed. The variable part is the rest.
+    inc_variable = inc.seconds - dbt_inc - overhead(inc)
+    ok = lambda b: "**met**" if b else "**not met**"  # noqa: E731
+    lines = [
+        f"# Benchmark {dt.date.today().isoformat()}: scale {scale:g}",
+        "",
+        f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory']} memory; {info['os']}; "
+        f"Python {info['python']}; {info['versions']}.",
+        "",
+        f"Data: scale {scale:g} synthetic extracts (`pipelines/demo_data.py`): "
+        + ", ".join(f"{rows[k]:,} {k} rows" for k in KINDS)
+        + f"; the +1% file adds {inc_rows:,} beneficiary rows.",
+        "",
+        "| run | wall time | peak RSS (process tree) | vs baseline |",
+        "|---|---:|---:|---:|",
+        f"| baseline: `bench/baseline.sql`, one DuckDB process (fastest of {len(base.all_seconds)}) | {base.seconds:.1f} s | {gib(base.peak_rss)} | 1.00× |",
+        f"| full refresh: `dagster asset materialize -m pipelines --select '*'` | {full.seconds:.1f} s | {gib(full.peak_rss)} | {ratio:.2f}× |",
+        f"| refresh after one new 1% file | {inc.seconds:.1f} s | {gib(inc.peak_rss)} | {inc.seconds / base.seconds:.2f}× |",
+        "",
+        f"Peak RSS by process at the moment of the peak: full refresh: {peak_parts(full)}; +1% file: "
+        f"{peak_parts(inc)}; baseline: {peak_parts(base)}.",
+        "",
+        "Per stage (Dagster step events; the rest of the wall time is process start-up: Python, Dagster, "
+        "loading the code location):",
+        "",
+        "| stage | full refresh | +1% file |",
+        "|---|---:|---:|",
+    ]
+    inc_st = dict(inc.stages)
+    names = {"ingest_projects": "read/validate projects", "ingest_expenditures": "read/validate expenditures",
+             "ingest_beneficiaries": "read/validate beneficiaries", "review_dbt_assets": "dbt build",
+             "warehouse": "publish"}  # fmt: skip
+    for step, secs in full.stages:
+        lines.append(f"| {names.get(step, step)} (`{step}`) | {secs:.1f} s | {inc_st.get(step, 0.0):.1f} s |")
+    lines += [
+        f"| process start-up and other (wall - steps) | {overhead(full):.1f} s | {overhead(inc):.1f} s |",
+        "",
+        "Slowest dbt nodes (run_results.json, full refresh): "
+        + ", ".join(f"{n} {s:.1f} s" for n, s in full.models),
+        "",
+        "Baseline: fastest of " + ", ".join(f"{s:.1f} s" for s in base.all_seconds) + "; its stages: "
+        + ", ".join(f"{n} {s:.1f} s" for n, s in base.stages),
+        "",
+        f"Baseline and warehouse agree on {agree[0]} of {agree[1]} indicator values (every indicator, every "
+        "year and the window)" + (": " + "; ".join(agree[2]) if agree[2] else "."),
+        "",
+        "## Targets",
+        "",
+        f"- Full refresh ≤ 2.5× the baseline: {ratio:.2f}× ({full.seconds:.1f} s vs {base.seconds:.1f} s): "
+        f"{ok(ratio <= TARGET_FULL_VS_BASELINE)}.",
+        f"- Peak RSS ≤ 2 GiB: {gib(peak)} (largest of the two refreshes): {ok(peak <= TARGET_PEAK_RSS)}.",
+        f"- Refresh after one 1% file ≤ 10% of the full refresh plus a fixed cost: {inc.seconds:.1f} s, "
+        f"{100 * inc.seconds / full.seconds:.0f}% of the full refresh. Fixed cost {overhead(inc) + dbt_inc:.1f} s: "
+        f"process start-up {overhead(inc):.1f} s and the dbt build {dbt_inc:.1f} s, which rebuilds every model "
+        f"from the whole lake whatever changed (the full refresh's took {dbt_full:.1f} s). The rest, "
+        f"{inc_variable:.1f} s ({100 * inc_variable / full.seconds:.1f}% of the full refresh), is the part that "
+        f"depends on the change: the new file validated, the cached deliveries recognised by their hash, "
+        f"publishing: {ok(inc_variable <= TARGET_INCREMENT_SHARE * full.seconds)} with that fixed cost; "
+        f"{ok(inc.seconds <= TARGET_INCREMENT_SHARE * full.seconds)} if the dbt build is not counted as fixed "
+        f"(its cost grows with the total volume, not with the change: see docs/performance.md).",
+        "",
+        "Baseline = the limit: the same row checks, re-delivery rule and core indicators, without "
+        "pseudonymisation, the lake, audit tables, breakdowns, reconciliation, dbt tests or atomic publishing. "
+        "Files are in the page cache for every run (generated just before, or read by the previous run).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def overhead(m: Measured) -> float:
+    return max(0.0, m.seconds - sum(s for _, s in m.stages))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="bench.run", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scale", type=float, default=10.0)
+    ap.add_argument("--cache", type=Path, default=REPO / "bench" / "cache")
+    ap.add_argument("--results", type=Path, default=REPO / "bench" / "results")
+    ap.add_argument("--baseline-runs", type=int, default=2, help="baseline runs; the fastest counts")
+    ap.add_argument("--no-write", action="store_true", help="print the table only")
+    args = ap.parse_args(argv)
+
+    cache = args.cache.resolve()
+    raw = ensure_extracts(cache, args.scale)
+    work = cache / f"run-scale{args.scale:g}"
+    shutil.rmtree(work, ignore_errors=True)
+    link_tree(raw, work / "raw")
+    (work / "dagster_home").mkdir(parents=True)
+    (work / "dagster_home" / "dagster.yaml").write_text("")  # default local storage, without the warning
+    rows = {k: count_rows(work / "raw" / k) for k in KINDS}
+    print(f"data: scale {args.scale:g}: " + ", ".join(f"{rows[k]:,} {k} rows" for k in KINDS), flush=True)
+
+    # The baseline varies run to run (167-224 s at scale 10 on the reference machine): the fastest of
+    # --baseline-runs runs is the limit the targets are measured against (the strict choice).
+    bases = [run_baseline(work) for _ in range(max(1, args.baseline_runs))]
+    base = min(bases, key=lambda m: m.seconds)
+    base.all_seconds = [m.seconds for m in bases]
+    full = run_refresh("full refresh", work, "full_refresh.log")
+    agree = compare_with_baseline(work)
+    inc_rows = round(0.01 * rows["beneficiaries"])
+    write_increment(work / "raw", inc_rows)
+    inc = run_refresh("refresh after +1% file", work, "increment_refresh.log")
+
+    text = report(args.scale, rows, base, full, inc, agree, machine(), inc_rows)
+    print()
+    print(text)
+    if not args.no_write:
+        args.results.mkdir(parents=True, exist_ok=True)
+        name = dt.date.today().isoformat() + ("" if args.scale == 10 else f"-scale{args.scale:g}") + ".md"
+        (args.results / name).write_text(text)
+        print(f"written: {rel(args.results / name)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
