@@ -1,5 +1,14 @@
 """Dagster code location for the strategy-review warehouse (`dagster ... -m pipelines`)."""
 
-from pipelines.definitions import defs
+import os
+
+# Polars allocates through its own jemalloc. Polars sets decay times, but without a background thread
+# freed pages go back to the system only when polars allocates again: after ingest the refresh process
+# kept ~0.4 GiB it no longer used while dbt built beside it (scale 10, docs/performance.md). A background
+# thread returns them within about a second. Polars reads this once, at its first import (it appends it
+# to its own settings): hence here, before anything imports polars. An explicit setting wins.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "background_thread:true,muzzy_decay_ms:0")
+
+from pipelines.definitions import defs  # noqa: E402
 
 __all__ = ["defs"]

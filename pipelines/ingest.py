@@ -15,7 +15,9 @@ matches even before the first delivery.
 from __future__ import annotations
 
 import codecs
+import ctypes
 import csv
+import gc
 import hashlib
 import hmac
 import json
@@ -461,6 +463,17 @@ def _validate_to_lake(p: Path, contract: ExtractContract, pseudonymiser: Pseudon
         stats = {"rejected_file": str(e)}
     _write_json_atomic(stats, stats_p)
     return stats, False
+
+
+def release_memory() -> None:
+    """Give freed memory back to the system after a kind is ingested: the refresh process stays alive
+    beside the dbt build, and the peak of the whole process tree is what must fit (docs/performance.md).
+    Python objects first, then glibc's free lists (polars' jemalloc returns its own: pipelines/__init__)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudonymiser, log=None) -> KindSummary:

@@ -7,7 +7,7 @@ fails because of bad data; the rejected rows and files are recorded in the audit
 
 import dagster as dg
 
-from pipelines.ingest import KindSummary, Pseudonymiser, ingest_kind
+from pipelines.ingest import KindSummary, Pseudonymiser, ingest_kind, release_memory
 from pipelines.operations import fault_point, log_event
 from pipelines.settings import Settings
 from schemas import KINDS
@@ -81,6 +81,8 @@ def build_ingest_asset(kind: str) -> dg.AssetsDefinition:
         except Exception as e:  # not bad data (that is recorded, not raised): disk, permissions, code
             log_event(settings, context.run.run_id, "failed", stage=f"ingest {kind}", reason=f"{type(e).__name__}: {e}")
             raise
+        finally:
+            release_memory()
         fault_point(f"after_ingest_{kind}")
         yield dg.MaterializeResult(
             asset_key=key,
