@@ -80,7 +80,7 @@ class Settings:
             lake_dir=_path("REVIEW_LAKE_DIR", "data/lake"),
             pseudonym_key=key or DEV_PSEUDONYM_KEY,
             key_is_default=not key,
-            dbt_target=_dbt_target(),
+            dbt_target=dbt_target_from_env(),
             spark_dir_override=_path("REVIEW_SPARK_DIR", "") if os.environ.get("REVIEW_SPARK_DIR") else None,
         )
 
@@ -94,7 +94,8 @@ class Settings:
         }
 
 
-def _dbt_target() -> str:
+def dbt_target_from_env() -> str:
+    """REVIEW_DBT_TARGET: the engine dbt builds with (the profile's output name)."""
     target = os.environ.get("REVIEW_DBT_TARGET", "").strip().lower() or "duckdb"
     if target not in DBT_TARGETS:
         raise ValueError(f"REVIEW_DBT_TARGET must be one of {', '.join(DBT_TARGETS)}, not {target!r}")
