@@ -16,7 +16,7 @@ $(VENV)-tools/bin/uv:
 	$(VENV)-tools/bin/python -m pip install --quiet uv
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --quiet
+	$(UV) sync --frozen --extra dev --extra spark --quiet
 	touch $@
 
 setup: $(VENV)/.synced

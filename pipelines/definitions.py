@@ -15,13 +15,20 @@ refresh_job = dg.define_asset_job(
     description="Full refresh: ingest every extract, build and check the warehouse, publish it.",
 )
 
-defs = dg.Definitions(
-    assets=[*ingest_assets, review_dbt_assets, warehouse, review_pack],
-    asset_checks=[published_figures_hold],
-    jobs=[refresh_job, publish_edition],
-    schedules=[nightly_refresh, pre_council_refresh],
-    sensors=[drop_zone_sensor],
-    resources={"dbt": dbt_resource(), "writer_lock": WriterLock()},
-    # One process per run: the multiprocess executor costs ~10 s per run here and DuckDB wants one writer.
-    executor=dg.in_process_executor,
-).map_asset_specs(func=with_freshness)
+
+def build_defs(dbt_target: str | None = None) -> dg.Definitions:
+    """The code location, with dbt on the engine `dbt_target` (duckdb or spark; REVIEW_DBT_TARGET's by
+    default): the `dbt` resource is the switch, and the publish step follows it."""
+    return dg.Definitions(
+        assets=[*ingest_assets, review_dbt_assets, warehouse, review_pack],
+        asset_checks=[published_figures_hold],
+        jobs=[refresh_job, publish_edition],
+        schedules=[nightly_refresh, pre_council_refresh],
+        sensors=[drop_zone_sensor],
+        resources={"dbt": dbt_resource(dbt_target), "writer_lock": WriterLock()},
+        # One process per run: the multiprocess executor costs ~10 s per run here and DuckDB wants one writer.
+        executor=dg.in_process_executor,
+    ).map_asset_specs(func=with_freshness)
+
+
+defs = build_defs()

@@ -8,8 +8,9 @@ Lake layout (REVIEW_LAKE_DIR):
     <kind>/rejects/<cache_key>.parquet   one row per failed check: row_number, column_name, check_name, value
     <kind>/stats/<cache_key>.json        counts, failure counts by check, ignored columns
     manifest/<kind>.parquet              the files of the current refresh: name, hash, status, counts
-Each valid/ and rejects/ folder also holds `_empty.parquet` (no rows) so that a reader's glob always
-matches even before the first delivery.
+Each valid/ and rejects/ folder also holds `empty.parquet` (no rows) so that a reader's glob always
+matches even before the first delivery. (Not `_empty.parquet`: Spark and Hadoop skip files whose names
+start with `_` or `.`, so such a placeholder would be invisible to a Spark build.)
 """
 
 from __future__ import annotations
@@ -422,7 +423,7 @@ def ensure_lake(lake_dir: Path) -> None:
             tmp.unlink(missing_ok=True)
     for kind, schema in LAKE_SCHEMAS.items():
         for sub, sch in (("valid", schema), ("rejects", REJECTS_SCHEMA)):
-            p = lake_dir / kind / sub / "_empty.parquet"
+            p = lake_dir / kind / sub / "empty.parquet"
             if not p.exists():
                 _write_atomic(pl.DataFrame(schema=sch), p)
         m = lake_dir / "manifest" / f"{kind}.parquet"

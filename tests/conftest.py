@@ -85,11 +85,14 @@ def ensure_kind_dirs(raw_dir: Path) -> None:
         (Path(raw_dir) / kind).mkdir(parents=True, exist_ok=True)
 
 
-def refresh_run(raw_dir: Path, tmp_path: Path):
-    """Run the full `refresh` job in-process. Returns (published warehouse path, Dagster result)."""
+def refresh_run(raw_dir: Path, tmp_path: Path, defs=None):
+    """Run the full `refresh` job in-process. Returns (published warehouse path, Dagster result).
+    `defs`: the code location to run (default pipelines.definitions.defs, dbt on REVIEW_DBT_TARGET's
+    engine; tests/test_spark_parity.py passes build_defs("spark"))."""
     import dagster as dg
 
-    from pipelines.definitions import defs
+    if defs is None:
+        from pipelines.definitions import defs
 
     ensure_kind_dirs(raw_dir)
     warehouse = Path(tmp_path) / "warehouse" / "review.duckdb"

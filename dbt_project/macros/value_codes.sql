@@ -10,11 +10,21 @@
 {% macro code_of(column, values) -%}
 (case when {{ column }} is null then null
 {%- for v in values %} when {{ column }} = '{{ v }}' then {{ loop.index }}{% endfor %}
- else error('unexpected value of {{ column }}: ' || {{ column }}) end)
+ else {{ stop_build("'unexpected value of " ~ column ~ ": ' || " ~ column) }} end)
 {%- endmacro %}
 
 {% macro value_of(code, values) -%}
+{{ return(adapter.dispatch('value_of', 'review_warehouse')(code, values)) }}
+{%- endmacro %}
+
+{% macro default__value_of(code, values) -%}
 cast([{% for v in values %}'{{ v }}'{% if not loop.last %}, {% endif %}{% endfor %}][{{ code }}] as varchar)
+{%- endmacro %}
+
+{#- Spark: no list literal with 1-based indexing (element_at fails on index 0); a CASE gives NULL for any
+    code that is not 1..n, as DuckDB's list index does. -#}
+{% macro spark__value_of(code, values) -%}
+cast(case {{ code }}{% for v in values %} when {{ loop.index }} then '{{ v }}'{% endfor %} end as string)
 {%- endmacro %}
 
 {% macro iso3_code(column) -%}
@@ -22,11 +32,11 @@ cast([{% for v in values %}'{{ v }}'{% if not loop.last %}, {% endif %}{% endfor
  when length({{ column }}) = 3 and ascii({{ column }}) between 65 and 90
   and ascii(substr({{ column }}, 2)) between 65 and 90 and ascii(substr({{ column }}, 3)) between 65 and 90
  then (ascii({{ column }}) - 65) * 676 + (ascii(substr({{ column }}, 2)) - 65) * 26 + (ascii(substr({{ column }}, 3)) - 65)
- else error('not an ISO 3166 alpha-3 code in {{ column }}: ' || {{ column }}) end)
+ else {{ stop_build("'not an ISO 3166 alpha-3 code in " ~ column ~ ": ' || " ~ column) }} end)
 {%- endmacro %}
 
 {% macro iso3_value(code) -%}
-(chr(65 + {{ code }} // 676) || chr(65 + ({{ code }} // 26) % 26) || chr(65 + {{ code }} % 26))
+(chr(65 + {{ int_div(code, 676) }}) || chr(65 + ({{ int_div(code, 26) }}) % 26) || chr(65 + {{ code }} % 26))
 {%- endmacro %}
 
 {#- The contract's values (extracts.md); age bands are computed at ingest. -#}

@@ -1,6 +1,7 @@
 """The dbt project as Dagster assets. dbt tests become asset checks; a failing test blocks publishing."""
 
 
+import dataclasses
 import functools
 import os
 import shutil
@@ -15,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from pipelines.defs.ingest import ingest_asset_key
 from pipelines.operations import WriterLock, fault_point, log_event
 from pipelines.publication.editions import ensure_editions_dir
-from pipelines.settings import REPO, Settings
+from pipelines.settings import REPO, Settings, dbt_target_from_env
 
 DBT_DIR = REPO / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
@@ -73,11 +74,30 @@ def prepare_build_file(settings: Settings, full_refresh: bool) -> None:
         shutil.copyfile(settings.warehouse, build)
 
 
+def engine_settings(dbt: DbtCliResource) -> Settings:
+    """The settings of a run, with the engine of the `dbt` resource (its target: the one switch; see
+    dbt_resource). The publish asset and the reconciliation check use the same."""
+    settings = Settings.from_env()
+    return dataclasses.replace(settings, dbt_target=dbt.target or settings.dbt_target)
+
+
+def prepare_spark_build(settings: Settings) -> None:
+    """On Spark, dbt builds tables in the Spark warehouse (settings.spark_dir), where they stay between
+    refreshes like the published DuckDB file does; only the publish step writes the DuckDB side file."""
+    settings.spark_dir.mkdir(parents=True, exist_ok=True)
+    build = settings.build_path
+    for leftover in (build, build.with_name(build.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=TRANSLATOR)
 def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, writer_lock: WriterLock):
-    settings = Settings.from_env()
+    settings = engine_settings(dbt)
     full = set(context.selected_asset_keys) >= set(context.assets_def.keys)
-    prepare_build_file(settings, full_refresh=full)
+    if settings.on_spark:
+        prepare_spark_build(settings)
+    else:
+        prepare_build_file(settings, full_refresh=full)
     os.environ.update(settings.dbt_env())  # the dbt process inherits the environment
     ensure_editions_dir(settings)  # marts.edition_values / rpt_restatement read the frozen editions
     fault_point("before_dbt")
@@ -91,5 +111,7 @@ def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wr
         raise
 
 
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
+def dbt_resource(target: str | None = None) -> DbtCliResource:
+    """The dbt CLI on the engine `target` (a profile output: duckdb or spark), by default
+    REVIEW_DBT_TARGET's. This resource is the engine switch of a Dagster deployment."""
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE, target=target or dbt_target_from_env())

@@ -4,15 +4,23 @@ The build file is complete and every blocking dbt test has passed before this as
 skips it when the dbt step fails). `os.replace` swaps the file whole: an analyst's open read-only
 connection keeps its snapshot, new connections see the new build, and a refresh killed before this
 point leaves the published warehouse untouched.
+
+On Spark (REVIEW_DBT_TARGET=spark, docs/scale-out.md) dbt builds the tables in the Spark warehouse as
+Parquet (<folder of REVIEW_WAREHOUSE>/spark/warehouse/<schema>.db/<table>/). Publishing then makes the
+build file from those tables (every table of every schema; views such as the staging views over the lake
+are not copied) and goes on exactly as on DuckDB: refresh log, reconciliation count, atomic rename. So
+analysts keep opening the same DuckDB file whatever engine built it.
 """
 
 
 import os
+from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster_dbt import DbtCliResource
 
-from pipelines.defs.dbt import review_dbt_assets
+from pipelines.defs.dbt import engine_settings, review_dbt_assets
 from pipelines.operations import WriterLock, fault_point, log_event, now_utc, read_events
 from pipelines.settings import Settings
 
@@ -52,7 +60,60 @@ def refresh_log_rows(events: list[dict], current_run: str, finished_at: str) -> 
     ]  # fmt: skip
 
 
+# The schemas dbt builds (generate_schema_name); on Spark each is a database, a folder <schema>.db.
+BUILD_SCHEMAS = ("reference", "staging", "intermediate", "marts", "audit")
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def spark_tables(settings: Settings) -> list[tuple[str, str, Path]]:
+    """(schema, table, folder of its Parquet files) of every table the Spark build holds."""
+    root = settings.spark_dir / "warehouse"
+    found = []
+    for schema in BUILD_SCHEMAS:
+        folder = root / f"{schema}.db"
+        if folder.is_dir():
+            found += [(schema, t.name, t) for t in sorted(folder.iterdir()) if t.is_dir() and any(t.glob("*.parquet"))]
+    return found
+
+
+def export_spark_build(settings: Settings) -> int:
+    """Make the build file from the Spark warehouse's tables. Returns the number of tables copied."""
+    build = settings.build_path
+    build.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (build, build.with_name(build.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    tables = spark_tables(settings)
+    if not any(schema == "marts" for schema, _, _ in tables):
+        raise dg.Failure(f"No Spark build to publish under {settings.spark_dir}: the dbt step did not produce one.")
+    con = duckdb.connect(str(build))
+    try:
+        for schema, name, folder in tables:
+            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(f"create table \"{schema}\".\"{name}\" as select * from read_parquet('{_sql_path(folder)}/*.parquet')")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return len(tables)
+
+
+def _manifest_relation(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
+    """The files of the current refresh (dbt's staging.stg_lake__manifest). A DuckDB build holds the view;
+    a Spark build's view lives in Spark, so the same rows are read from the lake's manifest files."""
+    if not settings.on_spark:
+        return "staging.stg_lake__manifest"
+    con.execute(
+        "create temp table current_manifest as select kind, file_name, sha256, cache_key, size_bytes, status, "
+        "message, rows_read, rows_valid, rows_rejected, from_cache "
+        f"from read_parquet('{_sql_path(settings.lake_dir)}/manifest/*.parquet', union_by_name = true)"
+    )
+    return "current_manifest"
+
+
 def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> dict:
+    manifest = _manifest_relation(con, settings)
     con.execute(REFRESH_DDL)
     if settings.warehouse.exists():
         # Keep the file history of earlier refreshes (read-only attach: analysts may have the file open).
@@ -69,11 +130,11 @@ def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_i
         refresh_log_rows(read_events(settings), run_id, now_utc()),
     )
     con.execute(
-        """
+        f"""
         insert into audit.refresh_files
         select ?, m.kind, m.file_name, m.status, m.size_bytes, m.sha256, m.rows_read, m.rows_valid,
                m.rows_rejected, coalesce(h.n, 0), m.message
-        from staging.stg_lake__manifest as m
+        from {manifest} as m
         left join (select kind, file_name, count(*) as n from audit.held_rows group by all) as h
             using (kind, file_name)
         """,
@@ -99,9 +160,12 @@ def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_i
     description="The published DuckDB warehouse ($REVIEW_WAREHOUSE), replaced atomically by a checked build.",
     kinds={"duckdb"},
 )
-def warehouse(context: dg.AssetExecutionContext, writer_lock: WriterLock) -> dg.MaterializeResult:
-    settings = Settings.from_env()
+def warehouse(context: dg.AssetExecutionContext, writer_lock: WriterLock, dbt: DbtCliResource) -> dg.MaterializeResult:
+    settings = engine_settings(dbt)
     build = settings.build_path
+    if settings.on_spark:
+        n = export_spark_build(settings)
+        context.log.info(f"Copied {n} tables of the Spark build ({settings.spark_dir}) into {build}")
     if not build.exists():
         raise dg.Failure(f"No build to publish at {build}: the dbt step did not produce one.")
     con = duckdb.connect(str(build))
@@ -124,21 +188,31 @@ def warehouse(context: dg.AssetExecutionContext, writer_lock: WriterLock) -> dg.
     )
 
 
+RECONCILIATION_SQL = (
+    "select indicator_code, period, coalesce(dimension_value, ''), published_value, qualifier, "
+    "computed_value, holds from {} order by indicator_code, period"
+)
+
+
 @dg.asset_check(asset=RECONCILIATION, name="published_figures_hold", blocking=False)
-def published_figures_hold() -> dg.AssetCheckResult:
+def published_figures_hold(dbt: DbtCliResource) -> dg.AssetCheckResult:
     """Warns (never blocks) when a figure put before the Council does not hold in this build."""
-    settings = Settings.from_env()
+    settings = engine_settings(dbt)
     rows = None
-    for path in (settings.build_path, settings.warehouse):  # before or after the publishing rename
+    spark_table = settings.spark_dir / "warehouse" / "marts.db" / "rpt_reconciliation"
+    if settings.on_spark and any(spark_table.glob("*.parquet")):  # the Spark build's table, as Parquet
+        con = duckdb.connect()
+        try:
+            rows = con.execute(RECONCILIATION_SQL.format(f"read_parquet('{_sql_path(spark_table)}/*.parquet')")).fetchall()
+        finally:
+            con.close()
+    for path in () if rows is not None else (settings.build_path, settings.warehouse):  # before or after the rename
         try:
             con = duckdb.connect(str(path), read_only=True)
         except duckdb.Error:
             continue
         try:
-            rows = con.execute(
-                "select indicator_code, period, coalesce(dimension_value, ''), published_value, qualifier, "
-                "computed_value, holds from marts.rpt_reconciliation order by indicator_code, period"
-            ).fetchall()
+            rows = con.execute(RECONCILIATION_SQL.format("marts.rpt_reconciliation")).fetchall()
         finally:
             con.close()
         break

@@ -14,8 +14,8 @@ with person_periods as (
 person_dims as (
     select
         cell, person_id, n_records,
-        case when bit_count(sex_codes) = 1 and sex_codes <> 1 then cast(log2(sex_codes) as integer) end as sex_one,
-        case when bit_count(age_band_codes) = 1 and age_band_codes <> 1 then cast(log2(age_band_codes) as integer) end as age_band_one,
+        case when bit_count(sex_codes) = 1 and sex_codes <> 1 then {{ log2_of_power_of_two('sex_codes') }} end as sex_one,
+        case when bit_count(age_band_codes) = 1 and age_band_codes <> 1 then {{ log2_of_power_of_two('age_band_codes') }} end as age_band_one,
         case when country_of_service_min = country_of_service_max and country_of_service_min >= 0 then country_of_service_min end as country_of_service_one,
         case when destination_country_min = destination_country_max and destination_country_min >= 0 then destination_country_min end as destination_country_one,
         bit_count(sex_codes) > 1 as sex_several,
@@ -38,12 +38,12 @@ several as (
     from person_dims
     where {% for d in dims %}{{ d }}_several{% if not loop.last %} or {% endif %}{% endfor %}
 ),
-several_records as materialized (
+several_records as {{ cte_materialized() }}(
     select s.*, {{ code_of('r.sex', sexes) }} as sex_code, {{ code_of('r.age_band', ages) }} as age_band_code,
         {{ iso3_code('r.country_of_service') }} as country_of_service_code,
         {{ iso3_code('r.destination_country') }} as destination_country_code
     from {{ ref('int_indicator_services') }} as r
-    inner join several as s on s.cell = hash(r.indicator_code, r.period) and s.person_id = r.person_id
+    inner join several as s on s.cell = {{ hash_key('r.indicator_code', 'r.period') }} and s.person_id = r.person_id
 ),
 several_values as (
     select cell, dim, code, count(*) as persons, sum(n) as records
@@ -76,6 +76,6 @@ select
         else {{ iso3_value('v.code') }}
     end as dimension_value,
     cast(v.persons as bigint) as persons,
-    cast(v.records as hugeint) as records
+    cast(v.records as {{ type_count_sum() }}) as records
 from counted as v
 inner join cells as c on c.cell = v.cell

@@ -30,7 +30,7 @@ years as (
     select year from window_years
 )
 select
-    cast(y.year as varchar) as period,
+    cast(y.year as {{ type_varchar() }}) as period,
     'year' as period_kind,
     y.year as period_start,
     y.year as period_end,
@@ -38,7 +38,7 @@ select
 from years as y
 union all
 select
-    cast(window_start as varchar) || '-' || cast(window_end as varchar) as period,
+    cast(window_start as {{ type_varchar() }}) || '-' || cast(window_end as {{ type_varchar() }}) as period,
     'window' as period_kind,
     window_start as period_start,
     window_end as period_end,

@@ -11,7 +11,7 @@
 {% set sexes, ages, categories = sexes(), age_bands(), case_categories() %}
 with coded as (
     select
-        hash(indicator_code, period) as cell,
+        {{ hash_key('indicator_code', 'period') }} as cell,
         person_id,
         recency,
         {{ code_of('sex', sexes) }} as sex_code,
@@ -33,7 +33,7 @@ per_person as (
         max(recency * 8 + case_category_code) as case_category_latest,
         -- the codes each dimension took: sex and age band as bit sets (bit 0: no value), countries as the
         -- lowest and highest code (-1: no value); few aggregates keep the ~90M groups small
-        bit_or((1 << coalesce(sex_code, 0)) | (1 << (8 + coalesce(age_band_code, 0)))) as sex_age_band_codes,
+        bit_or(({{ shift_left('1', 'coalesce(sex_code, 0)') }}) | ({{ shift_left('1', '(8 + coalesce(age_band_code, 0))') }})) as sex_age_band_codes,
         min(coalesce(country_of_service_code, -1)) as country_of_service_min,
         max(coalesce(country_of_service_code, -1)) as country_of_service_max,
         min(coalesce(destination_country_code, -1)) as destination_country_min,
@@ -42,11 +42,7 @@ per_person as (
     group by cell, person_id
 ),
 cells as (
-    select cell, indicator_code, period
-    from (select distinct hash(indicator_code, period) as cell, indicator_code, period from {{ ref('int_indicator_services') }})
-    -- two indicator/period pairs with the same hash would be merged: stop rather than miscount
-    qualify case when count(*) over (partition by cell) > 1
-                 then error('int_person_periods: hash collision between indicator/period pairs') else true end
+    {{ cells_free_of_collisions(ref('int_indicator_services')) }}
 )
 select
     c.indicator_code,
@@ -57,8 +53,8 @@ select
     {{ value_of('p.age_band_latest % 8', ages) }} as age_band,
     {{ value_of('p.case_category_latest % 8', categories) }} as case_category,
     p.cell,
-    cast(p.sex_age_band_codes & 255 as utinyint) as sex_codes,
-    cast(p.sex_age_band_codes >> 8 as utinyint) as age_band_codes,
+    cast(p.sex_age_band_codes & 255 as {{ type_small_code() }}) as sex_codes,
+    cast({{ shift_right('p.sex_age_band_codes', '8') }} as {{ type_small_code() }}) as age_band_codes,
     p.country_of_service_min,
     p.country_of_service_max,
     p.destination_country_min,

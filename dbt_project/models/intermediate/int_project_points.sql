@@ -3,4 +3,4 @@
 select p.project_code, sp.strategy_point
 from {{ ref('stg_lake__projects') }} as p
 inner join {{ ref('strategy_points') }} as sp
-    on (';' || p.strategy_points || ';') like ('%;' || cast(sp.strategy_point as varchar) || ';%')
+    on (';' || p.strategy_points || ';') like ('%;' || cast(sp.strategy_point as {{ type_varchar() }}) || ';%')

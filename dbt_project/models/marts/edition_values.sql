@@ -6,7 +6,7 @@
 -- the glob always matches.
 select
     edition,
-    cast(published_at as timestamp with time zone) as published_at,
+    cast(published_at as {{ type_timestamptz() }}) as published_at,
     table_name,
     indicator_code,
     cast(strategy_point as integer) as strategy_point,
@@ -18,4 +18,4 @@ select
     obs_status,
     conf_status,
     unit
-from read_parquet('{{ env_var("REVIEW_EDITIONS_DIR", "data/editions") }}/*/values.parquet', union_by_name = true)
+from {{ parquet_files(env_var("REVIEW_EDITIONS_DIR", "data/editions") ~ "/*/values.parquet") }}

@@ -38,8 +38,8 @@ classified as (
         *,
         case
             when dimension is not null                          then 'breakdown'
-            when regexp_full_match(period, '[0-9]{4}')          then 'year'
-            when regexp_full_match(period, '[0-9]{4}-[0-9]{4}') then 'window'
+            when {{ regexp_full_match('period', '[0-9]{4}') }}          then 'year'
+            when {{ regexp_full_match('period', '[0-9]{4}-[0-9]{4}') }} then 'window'
             else 'unrecognised'
         end as period_kind,
         try_cast(substr(period, 1, 4) as integer) as period_start,

@@ -13,12 +13,12 @@
 {% set editions = env_var("REVIEW_EDITIONS_DIR", "data/editions") %}
 with edition_meta as (
     select edition, rule_version
-    from read_parquet('{{ editions }}/*/meta.parquet', union_by_name = true)
+    from {{ parquet_files(editions ~ '/*/meta.parquet') }}
 ),
 
 edition_sources as (
     select edition, kind, file_name, status, sha256, rows_rejected
-    from read_parquet('{{ editions }}/*/sources.parquet', union_by_name = true)
+    from {{ parquet_files(editions ~ '/*/sources.parquet') }}
 ),
 
 current_sources as (
@@ -26,34 +26,11 @@ current_sources as (
 ),
 
 kinds as (
-    select unnest(['projects', 'expenditures', 'beneficiaries']) as kind
+    {{ string_rows(['projects', 'expenditures', 'beneficiaries'], 'kind') }}
 ),
 
 source_changes as (
-    select
-        m.edition,
-        k.kind,
-        exists (
-            select 1 from current_sources as c
-            where c.kind = k.kind and c.status = 'loaded' and not exists (
-                select 1 from edition_sources as s
-                where s.edition = m.edition and s.kind = c.kind and s.status = 'loaded' and s.sha256 = c.sha256
-            )
-        ) or exists (
-            select 1 from edition_sources as s
-            where s.edition = m.edition and s.kind = k.kind and s.status = 'loaded' and not exists (
-                select 1 from current_sources as c
-                where c.kind = s.kind and c.status = 'loaded' and c.sha256 = s.sha256
-            )
-        ) as late_or_redelivered,
-        exists (
-            select 1 from edition_sources as s
-            inner join current_sources as c on c.kind = s.kind and c.file_name = s.file_name
-            where s.edition = m.edition and s.kind = k.kind and c.status = 'loaded'
-              and (s.status = 'rejected' or c.rows_rejected < s.rows_rejected)
-        ) as rejected_since_fixed
-    from edition_meta as m
-    cross join kinds as k
+    {{ restatement_source_changes() }}
 ),
 
 -- which kinds of extract feed which indicator
@@ -71,15 +48,15 @@ feeds as (
 
 current_long as (
     {% for m in ['value', 'numerator', 'denominator'] %}
-    select 'fct_indicator_values' as table_name, indicator_code, cast(year as varchar) as period,
-           cast(null as varchar) as dimension, cast(null as varchar) as dimension_value, '{{ m }}' as measure,
+    select 'fct_indicator_values' as table_name, indicator_code, cast(year as {{ type_varchar() }}) as period,
+           cast(null as {{ type_varchar() }}) as dimension, cast(null as {{ type_varchar() }}) as dimension_value, '{{ m }}' as measure,
            cast({{ m }} as double) as value, unit
     from {{ ref('fct_indicator_values') }}
     {% if m != 'value' %}where unit = 'percent'{% endif %}
     union all
     {% endfor %}
     {% for m in ['value', 'numerator', 'denominator', 'yearly_mean', 'first_year_value', 'last_year_value', 'change_pct'] %}
-    select 'fct_indicator_window', indicator_code, cast(window_start as varchar) || '-' || cast(window_end as varchar),
+    select 'fct_indicator_window', indicator_code, cast(window_start as {{ type_varchar() }}) || '-' || cast(window_end as {{ type_varchar() }}),
            null, null, '{{ m }}', cast({{ m }} as double), unit
     from {{ ref('fct_indicator_window') }}
     {% if m in ('numerator', 'denominator') %}where unit = 'percent'{% endif %}
