@@ -453,8 +453,10 @@ def _validate_to_lake(p: Path, contract: ExtractContract, pseudonymiser: Pseudon
     valid_p = lake_dir / kind / "valid" / f"{cache_key}.parquet"
     rejects_p = lake_dir / kind / "rejects" / f"{cache_key}.parquet"
     stats_p = lake_dir / kind / "stats" / f"{cache_key}.json"
-    if stats_p.exists() and (json.loads(stats_p.read_text()).get("rejected_file") or (valid_p.exists() and rejects_p.exists())):
-        return json.loads(stats_p.read_text()), True
+    if stats_p.exists():
+        stats = json.loads(stats_p.read_text())
+        if stats.get("rejected_file") or (valid_p.exists() and rejects_p.exists()):
+            return stats, True
     try:
         valid, rejects, stats = validate_file(p, contract, pseudonymiser, cache_key)
         _write_atomic(valid, valid_p)

@@ -62,16 +62,21 @@ class ReviewTranslator(DagsterDbtTranslator):
 TRANSLATOR = ReviewTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def prepare_build_file(settings: Settings, full_refresh: bool) -> None:
-    """Start the side file a refresh builds into. A full refresh starts empty (everything is rebuilt from
-    the lake); a partial one starts from a copy of the published warehouse. Leftovers of a refresh that
-    died are removed here."""
+def discard_build_file(settings: Settings) -> None:
+    """Remove the side file of a refresh (and its WAL) left by one that died; make its folder."""
     build = settings.build_path
     build.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (build, build.with_name(build.name + ".wal")):
         leftover.unlink(missing_ok=True)
+
+
+def prepare_build_file(settings: Settings, full_refresh: bool) -> None:
+    """Start the side file a refresh builds into. A full refresh starts empty (everything is rebuilt from
+    the lake); a partial one starts from a copy of the published warehouse. Leftovers of a refresh that
+    died are removed here."""
+    discard_build_file(settings)
     if not full_refresh and settings.warehouse.exists():
-        shutil.copyfile(settings.warehouse, build)
+        shutil.copyfile(settings.warehouse, settings.build_path)
 
 
 def engine_settings(dbt: DbtCliResource) -> Settings:
@@ -85,9 +90,7 @@ def prepare_spark_build(settings: Settings) -> None:
     """On Spark, dbt builds tables in the Spark warehouse (settings.spark_dir), where they stay between
     refreshes like the published DuckDB file does; only the publish step writes the DuckDB side file."""
     settings.spark_dir.mkdir(parents=True, exist_ok=True)
-    build = settings.build_path
-    for leftover in (build, build.with_name(build.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    discard_build_file(settings)
 
 
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=TRANSLATOR)

@@ -20,7 +20,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 
-from pipelines.defs.dbt import engine_settings, review_dbt_assets
+from pipelines.defs.dbt import discard_build_file, engine_settings, review_dbt_assets
 from pipelines.operations import WriterLock, fault_point, log_event, now_utc, read_events
 from pipelines.settings import Settings
 
@@ -68,12 +68,16 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+def spark_table_dir(settings: Settings, schema: str, table: str = "") -> Path:
+    """The folder of a Spark table's Parquet files (of a schema's tables when `table` is empty)."""
+    return settings.spark_dir / "warehouse" / f"{schema}.db" / table
+
+
 def spark_tables(settings: Settings) -> list[tuple[str, str, Path]]:
     """(schema, table, folder of its Parquet files) of every table the Spark build holds."""
-    root = settings.spark_dir / "warehouse"
     found = []
     for schema in BUILD_SCHEMAS:
-        folder = root / f"{schema}.db"
+        folder = spark_table_dir(settings, schema)
         if folder.is_dir():
             found += [(schema, t.name, t) for t in sorted(folder.iterdir()) if t.is_dir() and any(t.glob("*.parquet"))]
     return found
@@ -81,14 +85,11 @@ def spark_tables(settings: Settings) -> list[tuple[str, str, Path]]:
 
 def export_spark_build(settings: Settings) -> int:
     """Make the build file from the Spark warehouse's tables. Returns the number of tables copied."""
-    build = settings.build_path
-    build.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in (build, build.with_name(build.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    discard_build_file(settings)
     tables = spark_tables(settings)
     if not any(schema == "marts" for schema, _, _ in tables):
         raise dg.Failure(f"No Spark build to publish under {settings.spark_dir}: the dbt step did not produce one.")
-    con = duckdb.connect(str(build))
+    con = duckdb.connect(str(settings.build_path))
     try:
         for schema, name, folder in tables:
             con.execute(f'create schema if not exists "{schema}"')
@@ -194,28 +195,32 @@ RECONCILIATION_SQL = (
 )
 
 
-@dg.asset_check(asset=RECONCILIATION, name="published_figures_hold", blocking=False)
-def published_figures_hold(dbt: DbtCliResource) -> dg.AssetCheckResult:
-    """Warns (never blocks) when a figure put before the Council does not hold in this build."""
-    settings = engine_settings(dbt)
-    rows = None
-    spark_table = settings.spark_dir / "warehouse" / "marts.db" / "rpt_reconciliation"
-    if settings.on_spark and any(spark_table.glob("*.parquet")):  # the Spark build's table, as Parquet
+def reconciliation_rows(settings: Settings) -> list[tuple] | None:
+    """The rows of this build's marts.rpt_reconciliation (RECONCILIATION_SQL), None when there is no build:
+    on Spark its table's Parquet files; on DuckDB the build file, or the published one after the rename."""
+    spark_table = spark_table_dir(settings, "marts", "rpt_reconciliation")
+    if settings.on_spark and any(spark_table.glob("*.parquet")):
         con = duckdb.connect()
         try:
-            rows = con.execute(RECONCILIATION_SQL.format(f"read_parquet('{_sql_path(spark_table)}/*.parquet')")).fetchall()
+            return con.execute(RECONCILIATION_SQL.format(f"read_parquet('{_sql_path(spark_table)}/*.parquet')")).fetchall()
         finally:
             con.close()
-    for path in () if rows is not None else (settings.build_path, settings.warehouse):  # before or after the rename
+    for path in (settings.build_path, settings.warehouse):
         try:
             con = duckdb.connect(str(path), read_only=True)
         except duckdb.Error:
             continue
         try:
-            rows = con.execute(RECONCILIATION_SQL.format("marts.rpt_reconciliation")).fetchall()
+            return con.execute(RECONCILIATION_SQL.format("marts.rpt_reconciliation")).fetchall()
         finally:
             con.close()
-        break
+    return None
+
+
+@dg.asset_check(asset=RECONCILIATION, name="published_figures_hold", blocking=False)
+def published_figures_hold(dbt: DbtCliResource) -> dg.AssetCheckResult:
+    """Warns (never blocks) when a figure put before the Council does not hold in this build."""
+    rows = reconciliation_rows(engine_settings(dbt))
     if rows is None:
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, description="No build to read.")
     failing = [r for r in rows if not r[6]]
