@@ -869,3 +869,18 @@ def test_persons_are_counted_by_a_keyed_hash(wh):
     keys = query(wh, "select distinct person_key from staging.stg_lake__beneficiaries")
     assert len(keys) == 13  # persons A..P of the fixture (not Z of the rejected file, not X of rejected rows)
     assert all(len(k[0]) == 64 and all(ch in "0123456789abcdef" for ch in k[0]) for k in keys)
+
+
+def test_dim_year_marks_partly_covered_and_later_years_provisional(wh):
+    # The latest valid row of any kind is the held expenditure ZZ.0002 2010 (TS_BAD, 2010-06-01: held rows
+    # are valid deliveries; every other TS_BAD row is rejected): 2010 is partly covered, 2011 (AA.0002's
+    # expenditure) lies after the latest extraction.
+    rows = query(wh, "select year, is_provisional, provisional_reason, cast(latest_extracted_at as date) "
+                     "from marts.dim_year order by year")
+    assert [r[0] for r in rows] == YEARS
+    assert {r[0] for r in rows if r[1]} == {2010, 2011}
+    reasons = {r[0]: r[2] for r in rows}
+    assert reasons[2010] == "partly covered: the latest extraction is of 2010-06-01"
+    assert reasons[2011] == "after the latest extraction (2010-06-01)"
+    assert all(reasons[y] is None for y in YEARS if y < 2010)
+    assert {str(r[3]) for r in rows} == {"2010-06-01"}
