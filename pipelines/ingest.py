@@ -8,8 +8,9 @@ Lake layout (REVIEW_LAKE_DIR):
     <kind>/rejects/<cache_key>.parquet   one row per failed check: row_number, column_name, check_name, value
     <kind>/stats/<cache_key>.json        counts, failure counts by check, ignored columns
     manifest/<kind>.parquet              the files of the current refresh: name, hash, status, counts
-Each valid/ and rejects/ folder also holds `empty.parquet` (no rows) so that a reader's glob always
-matches even before the first delivery. (Not `_empty.parquet`: Spark and Hadoop skip files whose names
+Each valid/ and rejects/ folder also holds `empty-v<INGEST_VERSION>.parquet` (no rows) so that a reader's
+glob always matches even before the first delivery; dbt reads only valid files of the current version
+(`*-v<INGEST_VERSION>.parquet`), so files an older ingest typed otherwise are never mixed in. (Not `_empty.parquet`: Spark and Hadoop skip files whose names
 start with `_` or `.`, so such a placeholder would be invisible to a Spark build.)
 """
 
@@ -43,7 +44,7 @@ from schemas._checks import (
 from schemas.beneficiaries import SERVICE_TYPE_POINT
 
 # Bump when the lake's content for the same input would change (rules, typing, columns).
-INGEST_VERSION = 2
+INGEST_VERSION = 3  # 3: amounts are DECIMAL(28, 6) (schemas._checks.MONEY), no longer Float64
 
 # --- the typed shape of each kind in the lake (what dbt reads) -----------------------------------------
 
@@ -51,12 +52,12 @@ LAKE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "projects": {
         "cache_key": pl.String, "row_number": pl.Int64, "project_code": pl.String, "title": pl.String,
         "country_iso3": pl.String, "activity_type": pl.String, "strategy_points": pl.String,
-        "primary_point": pl.Int32, "start_date": pl.Date, "end_date": pl.Date, "budget_usd": pl.Float64,
+        "primary_point": pl.Int32, "start_date": pl.Date, "end_date": pl.Date, "budget_usd": pl.Decimal(28, 6),
         "extracted_at": pl.Datetime("us"),
     },
     "expenditures": {
         "cache_key": pl.String, "row_number": pl.Int64, "project_code": pl.String, "year": pl.Int32,
-        "expenditure_usd": pl.Float64, "extracted_at": pl.Datetime("us"),
+        "expenditure_usd": pl.Decimal(28, 6), "extracted_at": pl.Datetime("us"),
     },
     "beneficiaries": {
         "cache_key": pl.String, "row_number": pl.Int64, "service_id": pl.String, "person_key": pl.String,
@@ -423,7 +424,7 @@ def ensure_lake(lake_dir: Path) -> None:
             tmp.unlink(missing_ok=True)
     for kind, schema in LAKE_SCHEMAS.items():
         for sub, sch in (("valid", schema), ("rejects", REJECTS_SCHEMA)):
-            p = lake_dir / kind / sub / "empty.parquet"
+            p = lake_dir / kind / sub / f"empty-v{INGEST_VERSION}.parquet"  # typed as this version writes
             if not p.exists():
                 _write_atomic(pl.DataFrame(schema=sch), p)
         m = lake_dir / "manifest" / f"{kind}.parquet"

@@ -46,10 +46,34 @@ def parse_date(e: pl.Expr) -> pl.Expr:
     return pl.when(e.str.contains(DATE_RE)).then(e.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
 
 
+# Amounts (budget_usd, expenditure_usd) are exact decimals in the lake and the warehouse: DECIMAL(28, 6),
+# i.e. up to 22 integer digits (below 10^22 USD) and 6 decimal places. 28 digits leave room for exact sums
+# of up to 10^10 rows within DECIMAL(38, 6), the widest type of DuckDB and Spark. A value written with
+# more decimal places (zeros aside) or too large does not fit exactly and is rejected (`decimal_precision`)
+# rather than rounded: an amount is never altered silently.
+MONEY_PRECISION, MONEY_SCALE = 28, 6
+MONEY = pl.Decimal(MONEY_PRECISION, MONEY_SCALE)
+_DECIMAL_PARTS_RE = r"^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$"
+
+
+def _decimal_places(e: pl.Expr) -> pl.Expr:
+    """The decimal places a decimal literal needs (trailing zeros aside; 0 for zero); null for an exponent
+    beyond Int64 (a non-zero mantissa then never fits)."""
+    g = e.str.extract_groups(_DECIMAL_PARTS_RE)
+    whole, frac, exp_text = g.struct.field("1"), g.struct.field("2").fill_null(""), g.struct.field("3")
+    exp = pl.when(exp_text.is_null()).then(0).otherwise(exp_text.cast(pl.Int64, strict=False))
+    frac_digits = frac.str.strip_chars_end("0").str.len_chars().cast(pl.Int64)
+    whole_zeros = (whole.str.len_chars() - whole.str.strip_chars_end("0").str.len_chars()).cast(pl.Int64)
+    is_zero = (whole + frac).str.strip_chars("0") == ""
+    places = pl.when(frac_digits > 0).then(frac_digits - exp).otherwise(-(exp + whole_zeros))
+    return pl.when(is_zero).then(0).otherwise(places.clip(lower_bound=0))
+
+
 def parse_decimal(e: pl.Expr) -> pl.Expr:
-    """A finite decimal, else null (`1e999` overflows to infinity: not finite, not valid)."""
-    x = e.cast(pl.Float64, strict=False)
-    return pl.when(e.str.contains(DECIMAL_RE) & x.is_finite()).then(x)
+    """A decimal that fits the money type exactly, as DECIMAL(28, 6), else null. Never through a float:
+    `0.1` is 0.1, and sums of amounts are exact."""
+    fits = e.str.contains(DECIMAL_RE) & (_decimal_places(e) <= MONEY_SCALE)
+    return pl.when(fits).then(e.cast(MONEY, strict=False))
 
 
 def parse_integer(e: pl.Expr) -> pl.Expr:
@@ -141,7 +165,11 @@ def iso3(extra: tuple[str, ...] = ()) -> Rule:
 
 
 DATE = Rule("date_format", lambda c: parse_date(pl.col(c)).is_not_null())
-DECIMAL = Rule("decimal_format", lambda c: parse_decimal(pl.col(c)).is_not_null())
+DECIMAL = Rule("decimal_format", lambda c: pl.col(c).str.contains(DECIMAL_RE))
+# A well-formed decimal that DECIMAL(28, 6) cannot hold exactly (a malformed one is `decimal_format` only).
+DECIMAL_FITS = Rule(
+    "decimal_precision", lambda c: ~pl.col(c).str.contains(DECIMAL_RE) | parse_decimal(pl.col(c)).is_not_null()
+)
 INTEGER = Rule("integer_format", lambda c: parse_integer(pl.col(c)).is_not_null())
 TIMESTAMP = Rule("timestamp_format", lambda c: parse_timestamp(pl.col(c)).is_not_null())
 

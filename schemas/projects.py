@@ -5,6 +5,7 @@ import polars as pl
 from schemas._checks import (
     DATE,
     DECIMAL,
+    DECIMAL_FITS,
     INTEGER,
     PROJECT_CODE_RE,
     TIMESTAMP,
@@ -71,7 +72,7 @@ PROJECTS = contract(
             False,
             (DATE, Rule("end_not_before_start", lambda c: parse_date(pl.col(c)) >= parse_date(pl.col("start_date")))),
         ),
-        Col("budget_usd", True, (DECIMAL, Rule("non_negative", lambda c: parse_decimal(pl.col(c)) >= 0))),
+        Col("budget_usd", True, (DECIMAL, DECIMAL_FITS, Rule("non_negative", lambda c: parse_decimal(pl.col(c)) >= 0))),
         Col("extracted_at", True, (TIMESTAMP,)),
     ),
     key=("project_code",),

@@ -247,7 +247,8 @@ def test_unchanged_files_are_not_validated_again_and_a_new_key_rehashes(tmp_path
 
 def test_non_finite_decimal_is_rejected(tmp_path):
     p = write(tmp_path, f"{E_HEADER}\nAB.0001,2009,1e999,2010-01-01\nAB.0001,2008,-1e3,2010-01-01\n")
-    assert rejects_of(p, EXPENDITURES) == {(2, "expenditure_usd", "decimal_format", "1e999")}
+    # well-formed, but no DECIMAL(28, 6) holds it: decimal_precision (amounts are exact, never floats)
+    assert rejects_of(p, EXPENDITURES) == {(2, "expenditure_usd", "decimal_precision", "1e999")}
 
 
 def test_a_too_wide_first_record_is_a_bad_row_not_a_bad_file(tmp_path):

@@ -27,9 +27,11 @@ Expenditures counted (project, year: usd):
 Services (id person sex type date country [dest] [case] [project]); persons A..N (dob in brackets):
   A (1980-02-10): S01 F migrant_training 2007-03-10 KEN resettlement AA.0001 | S02 F migrant_training 2008-04-01
      KEN resettlement AA.0001 | S03 F migrant_training 2008-09-15 UGA other | S14 F health_assessment 2005-11-11 KEN |
-     S32 F labour_deployment 2010-01-10 KEN->QAT labour
+     S32 F labour_deployment 2010-01-10 KEN->QAT labour | S33 F migrant_training 2010-02-01 KEN (no case_category)
+     | S34 F migrant_training 2010-05-01 KEN resettlement (an earlier empty record, a later one with a value)
   B (1990-01-15): S04 U migrant_training 2007-06-01 KEN labour AA.0001 | S06 M migrant_training 2008-02-01 KEN
-     resettlement | S07 M migrant_training 2009-01-20 MEX labour
+     resettlement | S06B M migrant_training 2008-11-01 KEN (no case_category: B's latest 2008 record, so in 2008
+     B is a participant and NOT a resettlement case) | S07 M migrant_training 2009-01-20 MEX labour
   C (no dob): S05 F migrant_training 2007-08-01 UGA humanitarian | S60 F resettlement_movement 2009-05-05 KEN->USA
   D (1948-05-05): S10 M health_assessment 2008-05-04 TZA (age 59) | S11 M health_assessment 2008-05-05 TZA (age 60)
   E (2000-07-07): S12 F health_assessment 2008-07-01 KEN | S13 F health_assessment 2009-03-03 KEN
@@ -113,6 +115,11 @@ SERVICES_B1 = [
     ("S05", "C", "F", "migrant_training", "2007-08-01", "UGA", "", "humanitarian", ""),
     ("S06", "B", "M", "migrant_training", "2008-02-01", "KEN", "", "resettlement", ""),
     ("S07", "B", "M", "migrant_training", "2009-01-20", "MEX", "", "labour", ""),
+    # The share rule (issue 12): the latest record decides, empty or not. B's latest 2008 record has no
+    # case_category (an earlier one, S06, said resettlement); A's 2010 records: empty, then resettlement.
+    ("S06B", "B", "M", "migrant_training", "2008-11-01", "KEN", "", "", ""),
+    ("S33", "A", "F", "migrant_training", "2010-02-01", "KEN", "", "", ""),
+    ("S34", "A", "F", "migrant_training", "2010-05-01", "KEN", "", "resettlement", ""),
     ("S09", "P", "M", "migrant_training", "2009-07-07", "KEN", "", "other", ""),  # before S08 in the file
     ("S08", "P", "F", "migrant_training", "2009-07-07", "KEN", "", "resettlement", ""),
     ("S10", "D", "M", "health_assessment", "2008-05-04", "TZA", "", "", ""),
@@ -261,9 +268,10 @@ def build_fixture(raw: Path) -> None:
         ["AA.0001", "", "5", TS_BAD],  # 7
         ["AA.0001", "2007"],  # 8 too few fields
         ["AA.0001", "2007", "", TS_BAD],  # 9
+        ["AA.0001", "2007", "0.0000001", TS_BAD],  # 10 7 decimal places: no DECIMAL(28, 6) holds it exactly
     ])  # fmt: skip
     write_extract(raw, "expenditures", "e_header_only.csv", E, [])
-    # "finite": 1e999 overflows to infinity. Its own file and an unknown project, so that whatever the
+    # 1e999 is well-formed but no DECIMAL(28, 6) holds it (once: overflowed a float to infinity). Its own file and an unknown project, so that whatever the
     # product does with it touches no other assertion (see test_non_finite_expenditure_is_rejected).
     write_extract(raw, "expenditures", "e_nonfinite.csv", E, [["ZZ.0009", "2009", "1e999", TS_BAD]])
     # Too many fields in the FIRST data record (a bad row, not a bad file), then a valid row of an unknown
@@ -470,7 +478,8 @@ def test_value_columns_are_double(wh):
         ("P12.labour_migrants_deployed", [0, 0, 0, 0, 1, 1, 0]),  # H (twice in 2009) | A 2010
         ("P07.dialogue_participants", [0, 0, 0, 0, 1, 0, 0]),  # S50 moved from 2008 to 2009
         ("P01.pre_consular_applicants", [0, 0, 0, 1, 0, 0, 0]),  # S51: tie won by b_tie_b.csv (2008)
-        ("P01.migrant_training_participants", [0, 0, 3, 2, 2, 0, 0]),  # 2007 A B C | 2008 A B | 2009 B P
+        # 2007 A B C | 2008 A B | 2009 B P | 2010 A (S33, S34)
+        ("P01.migrant_training_participants", [0, 0, 3, 2, 2, 1, 0]),
         ("P01.health_assessments", [1, 0, 0, 3, 1, 0, 0]),  # records: 2005 S14 | 2008 S10 S11 S12 | 2009 S13
         ("P01.health_assessment_countries", [1, 0, 0, 2, 1, 0, 0]),  # 2008 TZA, KEN
         ("P01.resettlement_persons", [0, 0, 0, 0, 1, 0, 0]),
@@ -494,10 +503,12 @@ def test_percentages_with_numerator_and_denominator(wh):
         "where indicator_code in ('P01.migrant_training_women_pct', 'P01.migrant_training_resettlement_pct')",
     )
     got = {(r[0], r[1]): r[2:] for r in rows}
-    # women: 2007 A(F) B(U, S04) C(F) -> 2/3 | 2008 A(F) B(M) -> 1/2 | 2009 B(M) P(M: S09 > S08, same day) -> 0/2;
-    # no participants -> NULL
-    # resettlement, latest record in the year: 2007 A(S01 resettlement) B(labour) C(humanitarian) -> 1/3
-    #   | 2008 A(S03 other, not S02) B(S06 resettlement) -> 1/2 | 2009 B(labour) P(S09 other) -> 0/2
+    # women: 2007 A(F) B(U, S04) C(F) -> 2/3 | 2008 A(F) B(M, S06B) -> 1/2 | 2009 B(M) P(M: S09 > S08, same day)
+    # -> 0/2 | 2010 A(F, S34) -> 1/1; no participants -> NULL
+    # resettlement, latest record in the year, empty or not: 2007 A(S01 resettlement) B(labour) C(humanitarian)
+    #   -> 1/3 | 2008 A(S03 other, not S02) B(S06B: no category; S06's resettlement is earlier) -> 0/2 (the old
+    #   rule skipped the empty record and said 1/2) | 2009 B(labour) P(S09 other) -> 0/2
+    #   | 2010 A(S34 resettlement; the earlier S33 is empty) -> 1/1
     expected = {}
     for y in YEARS:
         expected[("P01.migrant_training_women_pct", y)] = (None, 0, 0)
@@ -506,8 +517,10 @@ def test_percentages_with_numerator_and_denominator(wh):
     expected[("P01.migrant_training_women_pct", 2008)] = (50.0, 1, 2)
     expected[("P01.migrant_training_women_pct", 2009)] = (0.0, 0, 2)
     expected[("P01.migrant_training_resettlement_pct", 2007)] = (100 / 3, 1, 3)
-    expected[("P01.migrant_training_resettlement_pct", 2008)] = (50.0, 1, 2)
+    expected[("P01.migrant_training_resettlement_pct", 2008)] = (0.0, 0, 2)
     expected[("P01.migrant_training_resettlement_pct", 2009)] = (0.0, 0, 2)
+    expected[("P01.migrant_training_women_pct", 2010)] = (100.0, 1, 1)
+    expected[("P01.migrant_training_resettlement_pct", 2010)] = (100.0, 1, 1)
     assert set(got) == set(expected)
     for k, (v, n, d) in expected.items():
         gv, gn, gd = got[k]
@@ -543,7 +556,8 @@ WINDOW_EXPECTED = {
     "P01.migrant_training_participants": (4, None, None, 7 / 3, 3, 2, -100 / 3),  # A B C P (not 3+2+2)
     # latest record in the window: A S03 (F, other), B S07 (M, labour), C S05 (F, humanitarian), P S09 (M, other)
     "P01.migrant_training_women_pct": (50.0, 2, 4, (200 / 3 + 50 + 0) / 3, 200 / 3, 0.0, -100.0),
-    "P01.migrant_training_resettlement_pct": (0.0, 0, 4, (100 / 3 + 50 + 0) / 3, 100 / 3, 0.0, -100.0),
+    # resettlement: yearly 100/3 (2007), 0 (2008: B's latest, S06B, has no category), 0 (2009)
+    "P01.migrant_training_resettlement_pct": (0.0, 0, 4, (100 / 3 + 0 + 0) / 3, 100 / 3, 0.0, -100.0),
     "P01.health_assessments": (4, None, None, 4 / 3, 0, 1, None),  # records: sum 0+3+1
     "P01.health_assessment_countries": (2, None, None, 1.0, 0, 1, None),  # TZA, KEN (not 0+2+1)
     "P10.avrr_returns": (2, None, None, 1.0, 0, 2, None),  # F, G (not 1+2)
@@ -596,7 +610,7 @@ def test_window_values(wh, code):
         # AFG F G; IRQ F; CAN H; QAT H (A's QAT is 2010); USA C
         ("ORG.beneficiaries_served", WINDOW, "destination_country", {"AFG": 2, "IRQ": 1, "CAN": 1, "QAT": 1, "USA": 1}),
         ("ORG.beneficiaries_served", "2007", "sex", {"F": 4, "U": 1}),  # B is U in 2007 (S04)
-        # 2008: A S03 28, B S06 18 (birthday passed), F 38 -> 18-59; D S11 60 -> 60+; E 7, L 8 -> 0-17
+        # 2008: A S03 28, B S06B 18 (birthday passed), F 38 -> 18-59; D S11 60 -> 60+; E 7, L 8 -> 0-17
         ("ORG.beneficiaries_served", "2008", "age_band", {"18-59": 3, "60+": 1, "0-17": 2}),
         ("P01.migrant_training_participants", "2007", "sex", {"F": 2, "U": 1}),
         ("P01.migrant_training_participants", "2008", "sex", {"F": 1, "M": 1}),
@@ -673,6 +687,7 @@ EXPECTED_REJECTED_ROWS = {
     ("expenditures", "e_bad.csv", 7, "year", "required", None),
     ("expenditures", "e_bad.csv", 8, None, "field_count", "2 fields, header has 4"),
     ("expenditures", "e_bad.csv", 9, "expenditure_usd", "required", None),
+    ("expenditures", "e_bad.csv", 10, "expenditure_usd", "decimal_precision", "0.0000001"),
     ("beneficiaries", "b_bad.csv", 2, "sex", "accepted_values", "X"),
     ("beneficiaries", "b_bad.csv", 3, "beneficiary_id", "required", None),
     ("beneficiaries", "b_bad.csv", 4, "service_date", "service_date_range", "1989-12-31"),
@@ -697,8 +712,8 @@ EXPECTED_REJECTED_ROWS = {
 CHECK_VOCABULARY = {
     "field_count", "required", "project_code_format", "iso3166_alpha3", "accepted_values", "strategy_points_format",
     "primary_point_in_strategy_points", "date_format", "timestamp_format", "not_after_extracted_at",
-    "end_not_before_start", "decimal_format", "non_negative", "integer_format", "year_range", "service_date_range",
-    "required_for_service_type", "not_after_service_date",
+    "end_not_before_start", "decimal_format", "decimal_precision", "non_negative", "integer_format", "year_range",
+    "service_date_range", "required_for_service_type", "not_after_service_date",
 }  # fmt: skip
 
 
@@ -764,7 +779,7 @@ def test_non_finite_expenditure_is_rejected(wh):
                          "where file_name = 'e_nonfinite.csv'")  # fmt: skip
     held = query(wh, "select row_number from audit.held_rows where file_name = 'e_nonfinite.csv'")
     assert held == []
-    assert rejected == [(2, "expenditure_usd", "decimal_format", "1e999")]
+    assert rejected == [(2, "expenditure_usd", "decimal_precision", "1e999")]
 
 
 def test_too_many_fields_in_first_record_is_a_bad_row(wh):

@@ -2,6 +2,8 @@
 -- indicator values are computed. Over a window the same definitions apply to the whole window, which
 -- gives each indicator's window rule: sums add up, distinct counts count each project/person/country
 -- once, shares are recomputed from each person's latest record in the window.
+-- Totals (counts and sums of amounts) are exact, {{ money_total_type() }} (`exact_value`; macros/money.sql):
+-- `value` is their nearest DOUBLE, so it does not depend on the order in which rows are added up.
 with catalogue as (
     select * from {{ ref('indicator_catalogue') }}
 ),
@@ -13,16 +15,16 @@ project_values as (
         m.indicator_code,
         p.period,
         case max(m.measure)
-            when 'projects_active' then count(distinct case
+            when 'projects_active' then cast(count(distinct case
                 when extract(year from m.start_date) <= p.period_end
                  and (m.end_date is null or extract(year from m.end_date) >= p.period_start)
-                then m.project_code end)
-            when 'projects_started' then count(distinct case
+                then m.project_code end) as {{ money_total_type() }})
+            when 'projects_started' then cast(count(distinct case
                 when extract(year from m.start_date) between p.period_start and p.period_end
-                then m.project_code end)
-            when 'budget_started' then sum(case
+                then m.project_code end) as {{ money_total_type() }})
+            when 'budget_started' then cast(sum(case
                 when extract(year from m.start_date) between p.period_start and p.period_end
-                then m.budget_usd end)
+                then m.budget_usd end) as {{ money_total_type() }})
         end as raw_value,
         cast(null as double) as numerator,
         cast(null as double) as denominator
@@ -35,7 +37,7 @@ expenditure_values as (
     select
         m.indicator_code,
         p.period,
-        sum(e.expenditure_usd) as raw_value,
+        cast(sum(e.expenditure_usd) as {{ money_total_type() }}) as raw_value,
         cast(null as double) as numerator,
         cast(null as double) as denominator
     from {{ ref('int_indicator_projects') }} as m
@@ -48,10 +50,10 @@ person_values as (
     select
         pp.indicator_code,
         pp.period,
-        case max(c.measure)
+        cast(case max(c.measure)
             when 'persons' then count(*)
             when 'records' then sum(pp.n_records)
-        end as raw_value,
+        end as {{ money_total_type() }}) as raw_value,
         sum(case
             when c.measure = 'person_share' and (
                 (c.share_attribute = 'sex' and pp.sex = c.share_value)
@@ -68,7 +70,7 @@ country_values as (
     select
         d.indicator_code,
         d.period,
-        count(*) as raw_value,
+        cast(count(*) as {{ money_total_type() }}) as raw_value,
         cast(null as double) as numerator,
         cast(null as double) as denominator
     from {{ ref('int_dimension_periods') }} as d
@@ -93,11 +95,12 @@ select
     p.period_start,
     p.period_end,
     p.in_spine,
-    cast(case
+    case
         when c.unit = 'percent' then
-            case when coalesce(v.denominator, 0) > 0 then 100.0 * v.numerator / v.denominator end
-        else coalesce(v.raw_value, 0)
-    end as double) as value,
+            cast(case when coalesce(v.denominator, 0) > 0 then 100.0 * v.numerator / v.denominator end as double)
+        else {{ money_to_double('coalesce(v.raw_value, cast(0 as ' ~ money_total_type() ~ '))') }}
+    end as value,
+    case when c.unit <> 'percent' then coalesce(v.raw_value, cast(0 as {{ money_total_type() }})) end as exact_value,
     cast(case when c.unit = 'percent' then coalesce(v.numerator, 0) end as double) as numerator,
     cast(case when c.unit = 'percent' then coalesce(v.denominator, 0) end as double) as denominator
 from catalogue as c

@@ -1,7 +1,8 @@
 -- One row per service-based indicator, period and person: how many records, and the person's attributes
 -- from their latest qualifying record in the period (greatest `recency`: latest service_date, then
--- greatest service_id). For int_dimension_periods, also which codes of each breakdown dimension the
--- person had in the period (sex and age band: bit sets; countries: lowest and highest code).
+-- greatest service_id), empty or not: an attribute the latest record lacks is NULL. For
+-- int_dimension_periods, also which codes of each breakdown dimension the person had in the period
+-- (sex and age band: bit sets; countries: lowest and highest code).
 --
 -- Built for volume (scale 10: ~110M service-period rows into ~90M groups within DuckDB's memory limit):
 -- the group key is an integer (`cell`, a hash of indicator and period, checked free of collisions; the
@@ -26,11 +27,13 @@ per_person as (
         cell,
         person_id,
         count(*) as n_records,
-        -- recency is unique: the max of recency * 8 + code is the code of the latest record with a value
-        -- (as max_by, records without a value are skipped)
-        max(recency * 8 + sex_code) as sex_latest,
-        max(recency * 8 + age_band_code) as age_band_latest,
-        max(recency * 8 + case_category_code) as case_category_latest,
+        -- recency is unique: the max of recency * 8 + code is the code of the latest record. A record
+        -- without a value has code 0 (NULL in the output), so the latest record decides even when it is
+        -- empty: a person whose latest record has no case_category is not a resettlement case although an
+        -- earlier record said so (indicators.md: the attributes come from the latest qualifying record).
+        max(recency * 8 + coalesce(sex_code, 0)) as sex_latest,
+        max(recency * 8 + coalesce(age_band_code, 0)) as age_band_latest,
+        max(recency * 8 + coalesce(case_category_code, 0)) as case_category_latest,
         -- the codes each dimension took: sex and age band as bit sets (bit 0: no value), countries as the
         -- lowest and highest code (-1: no value); few aggregates keep the ~90M groups small
         bit_or(({{ shift_left('1', 'coalesce(sex_code, 0)') }}) | ({{ shift_left('1', '(8 + coalesce(age_band_code, 0))') }})) as sex_age_band_codes,

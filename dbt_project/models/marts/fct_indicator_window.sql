@@ -1,5 +1,8 @@
 -- One row per indicator and configured review window: the window value by the indicator's window rule,
 -- and the window's yearly values summarised (mean, first, last, change).
+-- The yearly mean is a sum divided by the number of years, and the sum is exact whatever the order of the
+-- years: of the exact totals (counts and amounts, `exact_value`), or for percentages of each year's value
+-- as a decimal of 12 places (a float sum would depend on the order of addition: issue 12).
 with windows as (
     select * from {{ ref('int_indicator_period_values') }} where period_kind = 'window'
 ),
@@ -10,7 +13,10 @@ yearly as (
     select
         w.indicator_code,
         w.period,
-        avg(y.value) as yearly_mean,
+        case when max(w.unit) = 'percent'
+            then {{ money_to_double('sum(cast(y.value as decimal(38, 12)))') }} / nullif(count(y.value), 0)
+            else {{ money_to_double('sum(y.exact_value)') }} / nullif(count(y.exact_value), 0)
+        end as yearly_mean,
         max(case when y.period_start = w.period_start then y.value end) as first_year_value,
         max(case when y.period_start = w.period_end then y.value end) as last_year_value
     from windows as w
