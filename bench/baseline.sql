@@ -18,7 +18,18 @@ create table catalogue as select * from read_csv('${SEEDS}/indicator_catalogue.c
 create macro s(x) as nullif(trim(x), '');
 create macro is_date(x) as x is null or (regexp_full_match(x, '\d{4}-\d{2}-\d{2}') and try_strptime(x, '%Y-%m-%d') is not null);
 create macro as_date(x) as cast(try_strptime(x, '%Y-%m-%d') as date);
-create macro is_decimal(x) as x is null or (regexp_full_match(x, '[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?') and isfinite(try_cast(x as double)));
+-- Amounts are exact: DECIMAL(28, 6), never a double (a float sum depends on the order of addition). A
+-- well-formed decimal that needs more than 6 decimal places (trailing zeros aside) or does not fit 28
+-- digits is no valid amount (check decimal_precision, schemas/_checks.py).
+create macro decimal_parts(x) as regexp_extract(x, '^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$', ['i', 'f', 'e']);
+create macro decimal_places(p) as
+    case when ltrim(p.i || p.f, '0') = '' then 0
+         when rtrim(p.f, '0') <> '' then length(rtrim(p.f, '0')) - coalesce(try_cast(nullif(p.e, '') as bigint), 0)
+         else -(coalesce(try_cast(nullif(p.e, '') as bigint), 0) + length(p.i) - length(rtrim(p.i, '0'))) end;
+create macro money(x) as
+    case when regexp_full_match(x, '[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?') and decimal_places(decimal_parts(x)) <= 6
+         then try_cast(x as decimal(28, 6)) end;
+create macro is_decimal(x) as x is null or money(x) is not null;
 create macro is_integer(x) as x is null or regexp_full_match(x, '[+-]?\d+');
 create macro ts_re() as '^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$';
 -- ISO 8601 -> naive UTC timestamp, NULL when not a valid timestamp. The common form (...T..:..:..Z)
@@ -86,11 +97,11 @@ valid as (
       and start_date is not null and is_date(start_date)
       and as_date(start_date) <= as_date(left(extracted_at, 10))
       and is_date(end_date) and (end_date is null or as_date(end_date) >= as_date(start_date))
-      and budget_usd is not null and is_decimal(budget_usd) and cast(budget_usd as double) >= 0
+      and budget_usd is not null and is_decimal(budget_usd) and money(budget_usd) >= 0
       and ts is not null
 )
 select project_code, activity_type, list_distinct(pts) as pts, as_date(start_date) as start_date,
-       as_date(end_date) as end_date, cast(budget_usd as double) as budget_usd
+       as_date(end_date) as end_date, money(budget_usd) as budget_usd
 from valid
 qualify row_number() over (partition by project_code order by ts desc, filename desc, ord desc) = 1;
 
@@ -111,7 +122,7 @@ valid as (
       and expenditure_usd is not null and is_decimal(expenditure_usd)
       and as_ts(extracted_at) is not null
 )
-select project_code, cast(yr as int) as year, cast(expenditure_usd as double) as expenditure_usd
+select project_code, cast(yr as int) as year, money(expenditure_usd) as expenditure_usd
 from valid
 -- unknown projects are held back
 where project_code in (select project_code from projects)
@@ -190,23 +201,24 @@ select c.indicator_code, s.* from c
 join tagged as t on t.point = c.reached_point
 join services as s on s.project_code = t.project_code and (c.service_type is null or s.service_type = c.service_type);
 
--- per indicator, year and person: records, and the attributes of the latest record in the year
+-- per indicator, year and person: records, and the attributes of the latest record in the year, empty
+-- or not (arg_max_null: arg_max would skip a latest record without a value)
 create table person_years as
 select indicator_code, year, beneficiary_id, count(*) as n,
        max(struct_pack(d := service_date, id := service_id)) as latest,
-       arg_max(sex, struct_pack(d := service_date, id := service_id)) as sex,
-       arg_max(case_category, struct_pack(d := service_date, id := service_id)) as case_category
+       arg_max_null(sex, struct_pack(d := service_date, id := service_id)) as sex,
+       arg_max_null(case_category, struct_pack(d := service_date, id := service_id)) as case_category
 from service_members group by all;
 
 create table person_values as
 with per_period as (
     select indicator_code, cast(year as varchar) as period, beneficiary_id, n, sex, case_category from person_years
     union all
-    select indicator_code, '2007-2009', beneficiary_id, sum(n), arg_max(sex, latest), arg_max(case_category, latest)
+    select indicator_code, '2007-2009', beneficiary_id, sum(n), arg_max_null(sex, latest), arg_max_null(case_category, latest)
     from person_years where year between 2007 and 2009 group by all
 )
 select p.indicator_code, p.period,
-       case max(c.measure) when 'records' then sum(n) else count(*) end as raw_value,
+       cast(case max(c.measure) when 'records' then sum(n) else count(*) end as decimal(38, 6)) as raw_value,
        count(*) filter (where (c.share_attribute = 'sex' and p.sex = c.share_value)
                            or (c.share_attribute = 'case_category' and p.case_category = c.share_value)) as numerator,
        count(*) as denominator
@@ -221,23 +233,23 @@ per_year as (
     from service_members as m join c using (indicator_code)
     group by all
 )
-select indicator_code, cast(year as varchar) as period, count(country) as raw_value from per_year group by all
+select indicator_code, cast(year as varchar) as period, cast(count(country) as decimal(38, 6)) as raw_value from per_year group by all
 union all
-select indicator_code, '2007-2009', count(distinct country) from per_year where year between 2007 and 2009 group by all;
+select indicator_code, '2007-2009', cast(count(distinct country) as decimal(38, 6)) from per_year where year between 2007 and 2009 group by all;
 
 create table project_values as
 select m.indicator_code, p.period,
        case max(m.measure)
-           when 'projects_active' then count(distinct m.project_code) filter (
-               where year(m.start_date) <= p.p_end and (m.end_date is null or year(m.end_date) >= p.p_start))
-           when 'projects_started' then count(distinct m.project_code) filter (where year(m.start_date) between p.p_start and p.p_end)
-           when 'budget_started' then sum(m.budget_usd) filter (where year(m.start_date) between p.p_start and p.p_end)
+           when 'projects_active' then cast(count(distinct m.project_code) filter (
+               where year(m.start_date) <= p.p_end and (m.end_date is null or year(m.end_date) >= p.p_start)) as decimal(38, 6))
+           when 'projects_started' then cast(count(distinct m.project_code) filter (where year(m.start_date) between p.p_start and p.p_end) as decimal(38, 6))
+           when 'budget_started' then cast(sum(m.budget_usd) filter (where year(m.start_date) between p.p_start and p.p_end) as decimal(38, 6))
        end as raw_value
 from project_members as m cross join periods as p
 where m.measure <> 'expenditure'
 group by m.indicator_code, p.period
 union all
-select m.indicator_code, p.period, sum(e.expenditure_usd)
+select m.indicator_code, p.period, cast(sum(e.expenditure_usd) as decimal(38, 6))
 from project_members as m
 join expenditures as e on e.project_code = m.project_code
 join periods as p on e.year between p.p_start and p.p_end
@@ -253,7 +265,7 @@ with computed as (
 select c.indicator_code, p.period,
        cast(case when c.unit = 'percent' then
                  case when coalesce(v.denominator, 0) > 0 then 100.0 * v.numerator / v.denominator end
-            else coalesce(v.raw_value, 0) end as double) as value,
+            else cast(cast(coalesce(v.raw_value, 0) as varchar) as double) end as double) as value,
        cast(case when c.unit = 'percent' then coalesce(v.numerator, 0) end as double) as numerator,
        cast(case when c.unit = 'percent' then coalesce(v.denominator, 0) end as double) as denominator
 from catalogue as c

@@ -13,8 +13,9 @@ DOUBLE only in the contract's DOUBLE columns. Real refreshes (Dagster `refresh` 
     record (run ids, times, the raw folder's path) aside.
 
 Floats are compared by repr (round-trip exact: equal repr <=> equal bits, -0.0 included), never to a
-tolerance. Before this change (Float64 amounts, float sums) the money fixture read 11333339.059999999 in
-one order and 11333339.059999991 in the other (and 2.0000000000000004-style sums of 0.10s).
+tolerance. Before this change (Float64 amounts, float sums) every money test here failed: the fixture's
+P04.budget_started_usd 2009 read 11333339.999999994 in one order and 11333339.999999998 in the other,
+ORG.expenditure_usd 11333339.999999996 in both (the exact total is 11333340).
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ TS = "2010-01-15T00:00:00Z"
 #   10000000.01                      = 10000000.01
 #   0.07 + 0.01 + 3.33 + 0.29 + 0.97 =        4.67
 #   total                            = 11333340.00  (exactly; a double holds it exactly)
-# Added up as doubles in this order the total is 11333339.059999999-ish, in the reverse order another
-# value: a float sum depends on the order, a decimal sum does not.
+# Added up as doubles, the total misses 11333340 in the last bits, by an amount that depends on the order
+# of addition; a decimal sum does not.
 AMOUNTS = ["0.10"] * 20 + ["1234567.89", "0.07", "98765.43", "0.01", "3.33", "0.29", "10000000.01", "0.97"]
 TOTAL = 11333340.0
 
