@@ -9,9 +9,11 @@ One fixture lake, two engines:
 
 Compared row by row: fct_indicator_values, fct_indicator_window and fct_indicator_breakdown as Spark wrote
 them (the Parquet files of its tables), against the DuckDB-published warehouse. Column names and types,
-keys, strings and integers must be identical. DOUBLE values must agree to 1e-9 relative (1e-9 absolute
-near zero): sums of doubles may be added up in another order by the other engine and differ in the last
-bits; every value of the fixture is far coarser than that. Expected values are not computed here: the two
+keys, strings and integers must be identical, and so must every DOUBLE, to the bit (issue 12): amounts
+are summed as decimals on both engines and converted to the nearest double once, counts are integers, a
+percentage is one IEEE division. One exception, to 1e-9: the yearly mean of a percentage (each year's
+double is made a DECIMAL(38, 12) first, and the engines may round a double's 13th decimal differently).
+Expected values are not computed here: the two
 engines are compared with each other, and a few values are checked against the hand-worked figures of
 test_warehouse_e2e.py. Also checked: the Spark refresh publishes the DuckDB file analysts open, with the
 same reconciliation verdicts.
@@ -32,6 +34,7 @@ import duckdb
 import pytest
 
 from conftest import query, refresh_run
+from support.money import TOTAL, money_fixture
 from test_warehouse_e2e import WINDOW, WINDOW_EXPECTED, YEARS
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -98,6 +101,13 @@ def _same(a, b) -> bool:
     return a == b
 
 
+def _identical(a, b) -> bool:
+    """Equal to the bit: floats by repr (round-trip exact; tells -0.0 from 0.0), everything else by ==."""
+    if isinstance(a, float) or isinstance(b, float):
+        return repr(a) == repr(b)
+    return a == b
+
+
 def test_spark_refresh_published_the_duckdb_file(spark_refresh):
     assert spark_refresh["result"].success
     assert spark_refresh["warehouse"].exists()
@@ -121,13 +131,22 @@ def test_fact_tables_identical_on_both_engines(e2e_refresh, spark_refresh, table
     n = len(keys)
     assert [r[:n] for r in spark_rows] == [r[:n] for r in duck_rows], "keys"
     names = [c[0] for c in duck_cols]
+    unit = names.index("unit")
+
+    def agree(d, s, i) -> bool:
+        if names[i] == "yearly_mean" and d[unit] == "percent":
+            return _same(d[i], s[i])
+        return _identical(d[i], s[i])
+
     bad = [
         (d[:n], names[i], d[i], s[i])
         for d, s in zip(duck_rows, spark_rows)
         for i in range(len(names))
-        if not _same(d[i], s[i])
+        if not agree(d, s, i)
     ]
     assert not bad, f"{len(bad)} values differ (key, column, duckdb, spark): {bad[:10]}"
+    if table != "fct_indicator_breakdown":  # amounts were compared: the fixture has non-zero usd values
+        assert any(d[unit] == "usd" and d[names.index("value")] for d in duck_rows)
 
 
 # Hand-worked figures of the fixture (test_warehouse_e2e.py), read from Spark's own tables.
@@ -141,8 +160,8 @@ def test_spark_spot_checks_against_hand_worked_values(spark_refresh):
         assert [served[y] for y in YEARS] == [1, 1, 5, 6, 8, 1, 0]
         spent = dict(con.execute(
             f"select year, value from {values} where indicator_code = 'ORG.expenditure_usd'").fetchall())
-        # 2006 100 | 2007 200+1000 | 2008 350+1500.5+400+80 | 2009 -50 | 2011 50
-        assert [spent[y] for y in YEARS] == [0, 100, 1200, 2330.5, -50, 0, 50]
+        # 2006 100 | 2007 200+1000 | 2008 350+1500.5+400+80 | 2009 -50 | 2011 50 (exact: to the bit)
+        assert [repr(spent[y]) for y in YEARS] == [repr(float(v)) for v in (0, 100, 1200, 2330.5, -50, 0, 50)]
 
         window = _spark_relation(spark_refresh, "fct_indicator_window")
         cols = ["value", "numerator", "denominator", "yearly_mean", "first_year_value", "last_year_value", "change_pct"]
@@ -173,7 +192,7 @@ def test_same_reconciliation_verdicts_in_the_published_files(e2e_refresh, spark_
     spark = query(spark_refresh["warehouse"], sql)
     assert len(duck) == 31
     assert [r[:6] + r[7:] for r in spark] == [r[:6] + r[7:] for r in duck]
-    assert all(_same(s[6], d[6]) for s, d in zip(spark, duck))
+    assert all(_identical(s[6], d[6]) for s, d in zip(spark, duck))
     # the published file holds the audit tables too (the same row counts as the DuckDB build)
     for table in ("audit.rejected_rows", "audit.rejected_files", "audit.held_rows", "audit.source_files"):
         assert query(spark_refresh["warehouse"], f"select count(*) from {table}") == query(
@@ -189,3 +208,29 @@ def test_reconciliation_check_ran_on_spark(spark_refresh):
     ]  # fmt: skip
     assert len(evals) == 1
     assert evals[0].metadata["figures"].value == 31
+
+
+def test_order_dependent_amounts_are_exact_on_spark(spark_refresh, tmp_path_factory):
+    # The money fixture (tests/support/money.py): 28 amounts whose float sum depends on the order of
+    # addition; by hand their total is 11333340.00, and a double holds it exactly. On Spark, to the bit.
+    from pipelines.definitions import build_defs
+
+    tmp = tmp_path_factory.mktemp("spark_money")
+    money_fixture(tmp / "raw", reverse=False)
+    refresh_run(tmp / "raw", tmp, defs=build_defs("spark"))
+    marts = tmp / "warehouse" / "spark" / "warehouse" / "marts.db"
+    con = duckdb.connect()
+    try:
+        got = con.execute(
+            f"select indicator_code, value from read_parquet('{marts}/fct_indicator_values/*.parquet') "
+            "where year = 2009 and indicator_code in ('ORG.expenditure_usd', 'P04.expenditure_usd', "
+            "'P04.budget_started_usd') order by 1").fetchall()  # fmt: skip
+        window = con.execute(
+            f"select value, yearly_mean from read_parquet('{marts}/fct_indicator_window/*.parquet') "
+            "where indicator_code = 'ORG.expenditure_usd'").fetchall()  # fmt: skip
+    finally:
+        con.close()
+    assert [(c, repr(v)) for c, v in got] == [
+        ("ORG.expenditure_usd", repr(TOTAL)), ("P04.budget_started_usd", repr(TOTAL)), ("P04.expenditure_usd", repr(TOTAL))]
+    # the window is 2007-2009 and all of it is 2009: mean 11333340 / 3 = 3777780 (exactly)
+    assert [tuple(repr(v) for v in r) for r in window] == [(repr(TOTAL), repr(3777780.0))]
