@@ -27,8 +27,8 @@ Expenditures counted (project, year: usd):
 Services (id person sex type date country [dest] [case] [project]); persons A..N (dob in brackets):
   A (1980-02-10): S01 F migrant_training 2007-03-10 KEN resettlement AA.0001 | S02 F migrant_training 2008-04-01
      KEN resettlement AA.0001 | S03 F migrant_training 2008-09-15 UGA other | S14 F health_assessment 2005-11-11 KEN |
-     S32 F labour_deployment 2010-01-10 KEN->QAT labour | S33 F migrant_training 2010-02-01 KEN (no case_category)
-     | S34 F migrant_training 2010-05-01 KEN resettlement (an earlier empty record, a later one with a value)
+     S32 F labour_deployment 2010-01-10 KEN->QAT labour | S33 F migrant_training 2010-01-05 KEN (no case_category)
+     | S34 F migrant_training 2010-01-20 KEN resettlement (an earlier empty record, a later one with a value)
   B (1990-01-15): S04 U migrant_training 2007-06-01 KEN labour AA.0001 | S06 M migrant_training 2008-02-01 KEN
      resettlement | S06B M migrant_training 2008-11-01 KEN (no case_category: B's latest 2008 record, so in 2008
      B is a participant and NOT a resettlement case) | S07 M migrant_training 2009-01-20 MEX labour
@@ -118,8 +118,8 @@ SERVICES_B1 = [
     # The share rule (issue 12): the latest record decides, empty or not. B's latest 2008 record has no
     # case_category (an earlier one, S06, said resettlement); A's 2010 records: empty, then resettlement.
     ("S06B", "B", "M", "migrant_training", "2008-11-01", "KEN", "", "", ""),
-    ("S33", "A", "F", "migrant_training", "2010-02-01", "KEN", "", "", ""),
-    ("S34", "A", "F", "migrant_training", "2010-05-01", "KEN", "", "resettlement", ""),
+    ("S33", "A", "F", "migrant_training", "2010-01-05", "KEN", "", "", ""),
+    ("S34", "A", "F", "migrant_training", "2010-01-20", "KEN", "", "resettlement", ""),
     ("S09", "P", "M", "migrant_training", "2009-07-07", "KEN", "", "other", ""),  # before S08 in the file
     ("S08", "P", "F", "migrant_training", "2009-07-07", "KEN", "", "resettlement", ""),
     ("S10", "D", "M", "health_assessment", "2008-05-04", "TZA", "", "", ""),
