@@ -15,14 +15,14 @@ start with `_` or `.`, so such a placeholder would be invisible to a Spark build
 
 from __future__ import annotations
 
-import codecs
 import ctypes
-import csv
 import gc
 import hashlib
 import hmac
 import json
 import os
+import re
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,6 +41,9 @@ from schemas._checks import (
     parse_timestamp,
 )
 from schemas.beneficiaries import SERVICE_TYPE_POINT
+
+from pipelines.ingest_read import MAX_COLUMNS, MAX_RECORD_BYTES, MAX_RECORD_LINES, FileRejected, read_records
+from pipelines.reject_values import VALUE_MAX, recorded_values, withheld_rows
 
 # Bump when the lake's content for the same input would change (rules, typing, columns).
 INGEST_VERSION = 2
@@ -159,10 +162,6 @@ class KindSummary:
         return dict(sorted(out.items()))
 
 
-class FileRejected(Exception):
-    """The file cannot be read as the contract says; the message tells a person what to fix."""
-
-
 # --- reading a delivery ---------------------------------------------------------------------------------
 
 
@@ -174,116 +173,65 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _check_utf8(path: Path) -> None:
-    """Decode the whole file incrementally; report the first bad byte with its line number."""
-    dec = codecs.getincrementaldecoder("utf-8")()
-    line = 1
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 24):
-            try:
-                dec.decode(chunk)
-            except UnicodeDecodeError as e:
-                line += chunk.count(b"\n", 0, e.start)
-                raise FileRejected(
-                    f"not UTF-8: byte 0x{chunk[e.start]:02X} on line {line} cannot be decoded; "
-                    "re-export the file as UTF-8 (a BOM is allowed)"
-                ) from None
-            line += chunk.count(b"\n")
-        try:
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise FileRejected("not UTF-8: the file ends inside a multi-byte character") from None
-
-
-def _python_csv_records(path: Path) -> tuple[list[str], pl.DataFrame]:
-    """Exact RFC 4180 reading with the standard library (used when quoted fields span lines)."""
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f, strict=False)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise FileRejected("empty file: no header row; a file needs at least the header line") from None
-        except csv.Error as e:
-            raise FileRejected(f"not CSV: {e}") from None
-        rows: list[list[str]] = []
-        try:
-            rows = list(reader)
-        except csv.Error as e:
-            raise FileRejected(f"not CSV: {e} (near record {reader.line_num})") from None
-    n = len(header)
-    cols = {
-        f"__f{i}": pl.Series([r[i] if i < len(r) else None for r in rows], dtype=pl.String) for i in range(n)
-    }
-    df = pl.DataFrame(cols) if rows else pl.DataFrame(schema={f"__f{i}": pl.String for i in range(n)})
-    df = df.with_columns(pl.Series("__fields", [len(r) for r in rows], dtype=pl.Int64))
-    df = df.with_columns(pl.when(pl.col(f"__f{i}") == "").then(None).otherwise(pl.col(f"__f{i}")).alias(f"__f{i}") for i in range(n))
-    return header, df
-
-
-def read_records(path: Path) -> tuple[list[str], pl.DataFrame]:
-    """Read a delivery as text: (header names as written, frame of `__f<i>` columns + `__fields`).
-
-    Row i of the frame is CSV record i + 2 of the file (header = 1). `__fields` is the record's field
-    count, quote-aware; a blank line has 0 fields. The fast path reads the file twice with polars: once
-    as physical lines (to count fields) and once as CSV. When a quoted field spans lines the two do not
-    align, and the standard library's csv reader is used instead.
-    """
-    if path.stat().st_size == 0:
-        raise FileRejected("empty file: no header row; a file needs at least the header line")
-    _check_utf8(path)
-    try:
-        lines = pl.read_csv(
-            path, has_header=False, quote_char=None, separator="\x1f", infer_schema=False,
-            new_columns=["line"], truncate_ragged_lines=True, raise_if_empty=False,
-        )  # fmt: skip
-    except Exception as e:  # noqa: BLE001 - any parser failure means "not CSV"
-        raise FileRejected(f"not CSV: {e}") from None
-    line = lines["line"]
-    if line.len() == 0 or line[0] is None or line[0].strip("\ufeff \t\r") == "":
-        raise FileRejected("no header row: the first line of the file is empty")
-    quotes_balanced = (line.fill_null("").str.count_matches('"') % 2 == 0).all()
-    if not quotes_balanced:
-        return _python_csv_records(path)
-    header = next(csv.reader([line[0].lstrip("\ufeff")]))
-    n = len(header)
-    fields = (
-        line.slice(1).fill_null("").str.replace_all(r'"[^"]*"', "").str.count_matches(",").cast(pl.Int64) + 1
-    )
-    fields = pl.when(line.slice(1).is_null()).then(0).otherwise(fields)
-    fields = pl.select(fields.alias("__fields")).to_series()
-    del lines, line
-    try:
-        df = pl.read_csv(
-            path, has_header=False, skip_rows=1, infer_schema=False, truncate_ragged_lines=True,
-            new_columns=[f"__f{i}" for i in range(n)], raise_if_empty=False, missing_columns="insert",
-            schema={f"__f{i}": pl.String for i in range(n)},
-        )  # fmt: skip
-    except Exception:  # noqa: BLE001 - e.g. a first record wider than the header: a bad row, not a bad file
-        return _python_csv_records(path)
-    if df.height != fields.len():
-        # The two readers disagree (unusual quoting): trust the exact, slower reader.
-        return _python_csv_records(path)
-    return header, df.with_columns(fields)
-
-
 # --- validation -----------------------------------------------------------------------------------------
 
 
+# Column names a message may show: plain identifiers, short. Anything else in a header could be a value
+# (a data row delivered without its header line), so it is counted, never shown.
+_SHOWABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+NAMES_SHOWN = 5
+
+
+def names_text(names: list[str], limit: int = NAMES_SHOWN) -> str:
+    """`a, b, c (+2 more)`: the showable names, cut to `limit`; other names only counted."""
+    shown = [n for n in names if _SHOWABLE_NAME.match(n)]
+    hidden = len(names) - len(shown)
+    out = ", ".join(shown[:limit])
+    if len(shown) > limit:
+        out += f" (+{len(shown) - limit} more)"
+    if hidden:
+        out += ("; " if out else "") + f"{hidden} name(s) not shown (not plain column names)"
+    return out
+
+
 def _map_header(header: list[str], contract: ExtractContract) -> tuple[dict[str, int], list[str]]:
+    """Header names -> (contract column -> field index, ignored names). Messages never copy the header:
+    they name the contract's columns, counts, and unknown names only when they are plain identifiers."""
     names = [h.strip().lstrip("\ufeff").strip() for h in header]
-    seen: dict[str, int] = {}
-    dupes = sorted({n for n in names if names.count(n) > 1 and n})
+    known = set(contract.column_names)
+    needs = f"a {contract.kind} extract needs: {', '.join(contract.required_columns)}"
+    if len(names) > MAX_COLUMNS:
+        raise FileRejected(f"the header has {len(names)} columns, more than the limit of {MAX_COLUMNS}")
+    if not known.intersection(names):
+        if any(";" in n for n in names) and known.intersection(x.strip() for n in names for x in n.split(";")):
+            raise FileRejected(
+                "the file looks semicolon-separated (its header has ';' between column names): the contract "
+                "needs commas; export it again as 'CSV UTF-8 (comma delimited)', or set the list separator "
+                f"to a comma; {needs}"
+            )
+        raise FileRejected(
+            f"the first line does not look like a header: none of its {len(names)} field(s) is a column name "
+            f"of a {contract.kind} extract (is the header line missing, or is this another kind of extract?); "
+            + needs
+        )
+    counts = Counter(n for n in names if n)
+    dupes = sorted(n for n, k in counts.items() if k > 1)
     if dupes:
-        raise FileRejected(f"duplicate column names in the header: {', '.join(dupes)}; each column must appear once")
-    for i, n in enumerate(names):
-        seen[n] = i
+        raise FileRejected(
+            f"duplicate column names in the header: {names_text(dupes)}; each column must appear once"
+        )
+    seen = {n: i for i, n in enumerate(names)}
     missing = [c for c in contract.required_columns if c not in seen]
     if missing:
+        unknown = [n for n in names if n not in known]
+        semicolon = "; the header contains ';': if the file is semicolon-separated, export it with commas" if any(
+            ";" in n for n in names) else ""  # fmt: skip
         raise FileRejected(
-            f"required column(s) missing: {', '.join(missing)}; the header has: {', '.join(names) or '(nothing)'}"
-            f"; a {contract.kind} extract needs: {', '.join(contract.required_columns)}"
+            f"required column(s) missing: {', '.join(missing)}; the header has {len(names)} column(s)"
+            + (f", unknown: {names_text(unknown)}" if unknown else "")
+            + semicolon + f"; {needs}"
         )
-    ignored = [n for n in names if n not in contract.column_names]
+    ignored = [n for n in names if n not in known]
     return {c: seen[c] for c in contract.column_names if c in seen}, ignored
 
 
@@ -292,18 +240,26 @@ def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudony
     header, raw = read_records(path)
     colmap, ignored = _map_header(header, contract)
     n_header = len(header)
-    raw = raw.with_columns(pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("__row"))
-    raw = raw.filter(pl.col("__fields") > 0)  # blank lines are not records
     rows_read = raw.height
-    bad_count = raw.filter(pl.col("__fields") != n_header)
+    problems = raw.filter(pl.col("__problem").is_not_null())
+    problem_rejects = problems.select(
+        pl.lit(cache_key).alias("cache_key"),
+        pl.col("__row").alias("row_number"),
+        pl.lit(None, pl.String).alias("column_name"),
+        pl.col("__problem").alias("check_name"),
+        pl.lit(None, pl.String).alias("value"),
+    )
+    bad_count = raw.filter(pl.col("__problem").is_null() & (pl.col("__fields") != n_header))
     field_rejects = bad_count.select(
         pl.lit(cache_key).alias("cache_key"),
         pl.col("__row").alias("row_number"),
         pl.lit(None, pl.String).alias("column_name"),
         pl.lit("field_count").alias("check_name"),
-        pl.format("{} fields, header has {}", pl.col("__fields"), pl.lit(n_header)).alias("value"),
+        pl.format("{} fields, header has {}", pl.col("__fields"), pl.lit(n_header)).alias("value")
+        + pl.when(pl.col("__lines") > 1).then(pl.format(" (a quoted field spans {} lines)", pl.col("__lines")))
+        .otherwise(pl.lit("")),
     )
-    rows = raw.filter(pl.col("__fields") == n_header)
+    rows = raw.filter(pl.col("__problem").is_null() & (pl.col("__fields") == n_header))
     # The contract's columns as text; surrounding whitespace trimmed, empty = missing. Unknown columns
     # are never loaded (they could hold personal data).
     text = rows.select(
@@ -323,34 +279,62 @@ def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudony
         fc = None
     except pe.SchemaErrors as e:
         fc = e.failure_cases
+    # bad_idx: rows of `text` that failed a check; shifted_idx: those of them whose values are all
+    # withheld (pipelines/reject_values.py).
     if fc is not None and fc.height:
-        fc = fc.filter(pl.col("index").is_not_null())
-        personal = list(contract.personal_columns)
+        fc = fc.filter(pl.col("index").is_not_null()).with_columns(pl.col("index").cast(pl.Int64))
+        shifted_idx = withheld_rows(fc, contract)
         check_rejects = fc.select(
             pl.lit(cache_key).alias("cache_key"),
-            text["__row"].gather(fc["index"].cast(pl.Int64)).alias("row_number"),
+            text["__row"].gather(fc["index"]).alias("row_number"),
             pl.col("column").alias("column_name"),
             pl.col("check").replace(PANDERA_CHECK_NAMES).alias("check_name"),
-            pl.when(pl.col("column").is_in(personal)).then(None).otherwise(pl.col("failure_case")).alias("value"),
+            recorded_values(fc, text, contract, shifted_idx).alias("value"),
         )
-        bad_idx = fc["index"].unique().cast(pl.Int64)
+        date_hint = fc.filter(
+            (pl.col("check") == "date_format") & pl.col("failure_case").str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$")
+        ).height
+        bad_idx = fc["index"].unique()
         valid_text = text.with_row_index("__i").filter(~pl.col("__i").is_in(bad_idx.implode())).drop("__i")
     else:
         check_rejects = pl.DataFrame(schema=REJECTS_SCHEMA)
+        shifted_idx = pl.Series("index", [], dtype=pl.Int64)
+        date_hint = 0
         valid_text = text
-    rejects = pl.concat([field_rejects.cast(REJECTS_SCHEMA), check_rejects.cast(REJECTS_SCHEMA)]).sort(
+    rejects = pl.concat([problem_rejects.cast(REJECTS_SCHEMA), field_rejects.cast(REJECTS_SCHEMA),
+                         check_rejects.cast(REJECTS_SCHEMA)]).sort(
         "row_number", "column_name", "check_name", nulls_last=False
-    )
+    )  # fmt: skip
     valid = _type(contract.kind, valid_text, pseudonymiser).with_columns(pl.lit(cache_key).alias("cache_key"))
     valid = valid.select([pl.col(c).cast(t) for c, t in LAKE_SCHEMAS[contract.kind].items()])
+    notes = []
+    unclosed = problems.filter(pl.col("__problem") == "unclosed_quote")["__row"].to_list()
+    if unclosed:
+        notes.append(
+            f"unclosed quote starting at record {unclosed[0]}"
+            + (f" (and {len(unclosed) - 1} more)" if len(unclosed) > 1 else "")
+            + ": that record is rejected and reading resumed at the next line"
+        )
+    too_long = problems.filter(pl.col("__problem") == "record_too_long")["__row"].to_list()
+    if too_long:
+        notes.append(
+            f"{len(too_long)} record(s) longer than {MAX_RECORD_BYTES // (1 << 20)} MiB rejected "
+            f"(first: record {too_long[0]}); a field this long is not an extract value"
+        )
+    if date_hint:
+        notes.append(f"{date_hint} date(s) written like 31/12/2009: the contract expects YYYY-MM-DD (2009-12-31)")
     stats = {
         "rows_read": rows_read,
         "rows_valid": valid.height,
         "rows_rejected": rejects["row_number"].n_unique() if rejects.height else 0,
+        "rows_values_withheld": shifted_idx.len(),
         "failures_by_check": {
             r["check_name"]: r["len"] for r in rejects.group_by("check_name").len().sort("check_name").to_dicts()
         },
-        "ignored_columns": ignored,
+        # only names a message may show, and how many there are in all
+        "ignored_columns": [n for n in ignored if _SHOWABLE_NAME.match(n)],
+        "ignored_columns_count": len(ignored),
+        "notes": notes,
     }
     return valid, rejects, stats
 
