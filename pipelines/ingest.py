@@ -42,11 +42,12 @@ from schemas._checks import (
 )
 from schemas.beneficiaries import SERVICE_TYPE_POINT
 
+from pipelines.dropzone import DropZoneMissing, check_drop_zone, list_kind_folder, root_entries_for
 from pipelines.ingest_read import MAX_COLUMNS, MAX_RECORD_BYTES, MAX_RECORD_LINES, FileRejected, read_records
 from pipelines.reject_values import VALUE_MAX, recorded_values, withheld_rows
 
 # Bump when the lake's content for the same input would change (rules, typing, columns).
-INGEST_VERSION = 2
+INGEST_VERSION = 3
 
 # --- the typed shape of each kind in the lake (what dbt reads) -----------------------------------------
 
@@ -120,7 +121,7 @@ class Pseudonymiser:
 
 @dataclass
 class FileResult:
-    kind: str
+    kind: str | None  # None: an entry of the drop zone itself (not in a kind's folder)
     file_name: str
     sha256: str
     cache_key: str
@@ -139,6 +140,12 @@ class FileResult:
 class KindSummary:
     kind: str
     files: list[FileResult]
+    warnings: list[str] = field(default_factory=list)  # e.g. the pseudonym key changed
+
+    @property
+    def not_read(self) -> list[FileResult]:
+        """Entries of the drop zone that were not read (status ignored)."""
+        return [f for f in self.files if f.status == "ignored"]
 
     @property
     def totals(self) -> dict[str, int]:
@@ -416,11 +423,44 @@ def ensure_lake(lake_dir: Path) -> None:
 
 
 def list_deliveries(kind_dir: Path) -> tuple[list[Path], list[Path]]:
-    """(csv files, other files) directly in a kind's folder, sorted by name. `.csv` in any letter case."""
+    """(csv files to read, regular non-CSV files) directly in a kind's folder, sorted by name (see
+    pipelines/dropzone.py for everything else a folder may hold)."""
     if not kind_dir.is_dir():
         return [], []
-    files = sorted((p for p in kind_dir.iterdir() if p.is_file() and not p.name.startswith(".")), key=lambda p: p.name)
-    return [p for p in files if p.suffix.lower() == ".csv"], [p for p in files if p.suffix.lower() != ".csv"]
+    read, skipped = list_kind_folder(kind_dir.parent, kind_dir.name)
+    return read, [nr.sha256_path for nr in skipped if nr.sha256_path is not None]
+
+
+def rekey_lake(lake_dir: Path, kind: str, fingerprint: str) -> str | None:
+    """Keep one pseudonym key's results in the lake. The key's fingerprint (never the key) is stored in
+    `<kind>/key_fingerprint.json`; results validated under another key are removed (the deliveries are
+    validated again under the new one). Returns a warning when the key changed, else None."""
+    fp_path = lake_dir / kind / "key_fingerprint.json"
+    old = None
+    if fp_path.exists():
+        try:
+            old = json.loads(fp_path.read_text()).get("fingerprint")
+        except (OSError, ValueError):
+            old = None
+    removed: set[str] = set()
+    for sub in ("valid", "rejects", "stats"):
+        folder = lake_dir / kind / sub
+        if not folder.is_dir():
+            continue
+        for f in folder.iterdir():
+            parts = f.name.split(".")[0].split("-")
+            if len(parts) == 3 and parts[2].startswith("v") and parts[1] != fingerprint:
+                removed.add(parts[0])
+                f.unlink(missing_ok=True)
+    if old != fingerprint:
+        _write_json_atomic({"fingerprint": fingerprint}, fp_path)
+    if (old is not None and old != fingerprint) or removed:
+        return (
+            f"the pseudonym key (REVIEW_PSEUDONYM_KEY) changed since the last refresh (key fingerprint "
+            f"{old or 'unknown'} -> {fingerprint}): {len(removed)} {kind} file(s) validated under the old key "
+            f"were removed from the lake and every {kind} delivery is validated again under the new key"
+        )
+    return None
 
 
 def ingest_workers() -> int:
@@ -463,19 +503,31 @@ def release_memory() -> None:
         pass
 
 
-def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudonymiser, log=None) -> KindSummary:
+def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudonymiser, log=None,
+                warn=None) -> KindSummary:  # fmt: skip
     """Validate every delivery of one kind (re-using cached results by content) and write the manifest.
 
     Files are hashed and validated by a small pool of threads (`ingest_workers`); each distinct content
     is validated once, and results are reported in file-name order whatever the order they finish in."""
     contract = CONTRACTS[kind]
+    warn = warn or log
+    check_drop_zone(raw_dir, kind)
     ensure_lake(lake_dir)
-    csvs, others = list_deliveries(raw_dir / kind)
+    warnings: list[str] = []
+    if (changed := rekey_lake(lake_dir, kind, pseudonymiser.fingerprint)) is not None:
+        warnings.append(changed)
+        if warn is not None:
+            warn(changed)
+    csvs, not_read = list_kind_folder(raw_dir, kind)
     results: list[FileResult] = []
-    for p in others:
-        results.append(
-            FileResult(kind, p.name, sha256_of(p), "", p.stat().st_size, "ignored", "not a .csv file: ignored")
-        )
+    for nr in not_read:
+        sha = sha256_of(nr.sha256_path) if nr.sha256_path is not None else ""
+        results.append(FileResult(kind, nr.name, sha, "", nr.size_bytes, "ignored", nr.reason))
+    for nr in root_entries_for(raw_dir, kind):
+        results.append(FileResult(None, nr.name, "", "", nr.size_bytes, "ignored", f"in the drop zone {raw_dir}: {nr.reason}"))
+    for r in results:
+        if warn is not None:
+            warn(f"{r.kind or 'drop zone'}/{r.file_name}: {r.message}")
     with ThreadPoolExecutor(max_workers=ingest_workers(), thread_name_prefix=f"ingest-{kind}") as pool:
         shas = list(pool.map(sha256_of, csvs))
         keys = [f"{sha[:40]}-{pseudonymiser.fingerprint}-v{INGEST_VERSION}" for sha in shas]
@@ -485,7 +537,7 @@ def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudon
         futures = {key: pool.submit(_validate_to_lake, p, contract, pseudonymiser, key, lake_dir)
                    for key, p in first_path.items()}  # fmt: skip
         for p, sha, cache_key in zip(csvs, shas, keys):
-            res = FileResult(kind, p.name, sha, cache_key, p.stat().st_size, "loaded")
+            res = FileResult(kind, p.name, sha, cache_key, os.stat(p).st_size, "loaded")
             stats, res.from_cache = futures[cache_key].result()
             if first_path[cache_key] != p:
                 res.from_cache = True
@@ -495,10 +547,10 @@ def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudon
                 res.rows_read, res.rows_valid, res.rows_rejected = stats["rows_read"], stats["rows_valid"], stats["rows_rejected"]
                 res.failures_by_check = stats["failures_by_check"]
                 res.ignored_columns = stats["ignored_columns"]
-                if res.ignored_columns:
-                    res.message = f"unknown column(s) ignored, not loaded: {', '.join(res.ignored_columns)}"
+                res.message = loaded_message(stats)
             if log is not None:
-                log(f"{kind}/{p.name}: {res.status}" + (f" ({res.message})" if res.message else "")
+                word = "all rows rejected" if res.status == "loaded" and res.rows_read and not res.rows_valid else res.status
+                log(f"{kind}/{p.name}: {word}" + (f" ({res.message})" if res.message else "")
                     + ("" if res.status != "loaded" else f", {res.rows_valid} valid / {res.rows_rejected} rejected of {res.rows_read} rows"
                        + (" [cached]" if res.from_cache else "")))  # fmt: skip
             results.append(res)
@@ -506,7 +558,27 @@ def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudon
         [{k: v for k, v in asdict(r).items() if k in MANIFEST_SCHEMA} for r in results], schema=MANIFEST_SCHEMA
     )
     _write_atomic(manifest, lake_dir / "manifest" / f"{kind}.parquet")
-    return KindSummary(kind, results)
+    return KindSummary(kind, results, warnings)
+
+
+def loaded_message(stats: dict) -> str | None:
+    """The note of a file that was read: all rows rejected, reading problems, ignored columns."""
+    parts: list[str] = []
+    if stats["rows_read"] and stats["rows_valid"] == 0:
+        top = sorted(stats["failures_by_check"].items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        parts.append(
+            f"all {stats['rows_read']} rows rejected: nothing from this file counts (most frequent: "
+            + ", ".join(f"{k} {v}" for k, v in top) + "; see audit.rejected_rows)"
+        )
+    parts += stats.get("notes", [])
+    n_ignored = stats.get("ignored_columns_count", len(stats["ignored_columns"]))
+    if n_ignored:
+        names = names_text(stats["ignored_columns"])
+        hidden = n_ignored - len(stats["ignored_columns"])
+        if hidden:
+            names += ("; " if names else "") + f"{hidden} name(s) not shown (not plain column names)"
+        parts.append(f"{n_ignored} unknown column(s) ignored, not loaded: {names}")
+    return "; ".join(parts) or None
 
 
 def rejects_summary_text(summary: KindSummary) -> str:
@@ -515,7 +587,8 @@ def rejects_summary_text(summary: KindSummary) -> str:
 
 
 __all__ = [
-    "FileRejected", "FileResult", "INGEST_VERSION", "KindSummary", "LAKE_SCHEMAS",
+    "DropZoneMissing", "FileRejected", "FileResult", "MAX_COLUMNS", "MAX_RECORD_BYTES", "MAX_RECORD_LINES",
+    "VALUE_MAX", "INGEST_VERSION", "KindSummary", "LAKE_SCHEMAS",
     "MANIFEST_SCHEMA", "Pseudonymiser", "REJECTS_SCHEMA", "ensure_lake", "ingest_kind", "read_records",
     "validate_file",
 ]  # fmt: skip
