@@ -183,9 +183,10 @@ def sha256_of(path: Path) -> str:
 # --- validation -----------------------------------------------------------------------------------------
 
 
-# Column names a message may show: plain identifiers, short. Anything else in a header could be a value
-# (a data row delivered without its header line), so it is counted, never shown.
-_SHOWABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+# Column names a message may show: plain identifiers, short (letters and `_`, at most two digits at the
+# end, at most 32 characters). Anything else in a header could be a value (a data row delivered without
+# its header line, a document number), so it is counted, never shown.
+_SHOWABLE_NAME = re.compile(r"^(?=.{1,32}$)[A-Za-z_]+[0-9]{0,2}$")
 NAMES_SHOWN = 5
 
 

@@ -341,3 +341,94 @@ def test_hostile_shapes_complete_with_bounded_memory(tmp_path):
     assert out["quote.csv"]["rejects"] == [[2, "unclosed_quote"]]
     assert len(out["quote.csv"]["valid"]) == 1_000_000
     assert out["peak_rss_mib"] < 2048
+
+
+# --- through Dagster: a missing drop zone fails the refresh before the build; key warnings -------------
+
+
+@pytest.fixture
+def review_env(tmp_path):
+    """REVIEW_* settings pointed at tmp_path for the duration of a test (restored afterwards)."""
+    saved = dict(os.environ)
+    env = {"REVIEW_RAW_DIR": str(tmp_path / "raw"), "REVIEW_WAREHOUSE": str(tmp_path / "wh" / "review.duckdb"),
+           "REVIEW_LAKE_DIR": str(tmp_path / "lake"), "REVIEW_PSEUDONYM_KEY": "key-one"}  # fmt: skip
+    os.environ.update(env)
+    try:
+        yield {k: Path(v) if k != "REVIEW_PSEUDONYM_KEY" else v for k, v in env.items()}
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _step_failures(result) -> dict[str, str]:
+    return {e.step_key: e.event_specific_data.error.message for e in result.all_events if e.is_step_failure}
+
+
+def test_a_refresh_with_a_missing_drop_zone_fails_before_the_build_and_publishes_nothing(review_env):
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    wh = review_env["REVIEW_WAREHOUSE"]
+    wh.parent.mkdir(parents=True)
+    wh.write_bytes(b"the published warehouse")
+    result = defs.resolve_job_def("refresh").execute_in_process(instance=dg.DagsterInstance.ephemeral(),
+                                                                raise_on_error=False)  # fmt: skip
+    assert not result.success
+    failures = _step_failures(result)
+    assert set(failures) == {"ingest_projects", "ingest_expenditures", "ingest_beneficiaries"}
+    raw = review_env["REVIEW_RAW_DIR"]
+    for msg in failures.values():
+        assert f"The drop zone {raw} does not exist (REVIEW_RAW_DIR)" in msg
+    succeeded = {e.step_key for e in result.all_events if e.is_step_success}
+    assert succeeded == set()  # dbt and publish never ran
+    assert wh.read_bytes() == b"the published warehouse"
+
+
+def _warnings(instance, run_id) -> list[str]:
+    import logging
+
+    return [e.user_message for e in instance.all_logs(run_id) if e.level == logging.WARNING]
+
+
+def test_a_changed_pseudonym_key_is_detected_warned_and_the_old_results_removed(review_env, tmp_path):
+    import dagster as dg
+
+    from pipelines.defs.ingest import ingest_assets
+    from pipelines.operations import WriterLock, read_events
+    from pipelines.settings import Settings
+
+    raw, lake = review_env["REVIEW_RAW_DIR"], review_env["REVIEW_LAKE_DIR"]
+    for k in ("projects", "expenditures", "beneficiaries"):
+        (raw / k).mkdir(parents=True)
+    (raw / "beneficiaries" / "b.csv").write_text(f"{B_HEADER}\n{b_line()}\n")
+    instance = dg.DagsterInstance.ephemeral()
+
+    def run():
+        res = dg.materialize(ingest_assets, resources={"writer_lock": WriterLock()}, instance=instance)
+        assert res.success
+        return _warnings(instance, res.run_id), res.run_id
+
+    first, _ = run()
+    assert not [w for w in first if "pseudonym key" in w]
+    os.environ["REVIEW_PSEUDONYM_KEY"] = "key-two"
+    second, run_id = run()
+    changed = [w for w in second if "changed since the last refresh" in w]
+    assert len(changed) == 3  # one per kind
+    valid = sorted(p.name for p in (lake / "beneficiaries" / "valid").iterdir())
+    assert len(valid) == 2 and "empty.parquet" in valid  # the new key's file only
+    assert Pseudonymiser("key-two").fingerprint in [v for v in valid if v != "empty.parquet"][0]
+    stored = (lake / "beneficiaries" / "key_fingerprint.json").read_text()
+    assert "key-two" not in stored and Pseudonymiser("key-two").fingerprint in stored
+    events = [e for e in read_events(Settings.from_env()) if e["run_id"] == run_id and e["event"] == "warning"]
+    assert {e["stage"] for e in events} == {"ingest"}
+    assert len([e for e in events if "changed since the last refresh" in e["message"]]) == 3
+    third, _ = run()
+    assert not [w for w in third if "pseudonym key" in w]
+    # The unset key: warned in Dagster's event log and the refresh log, by the beneficiaries ingest.
+    del os.environ["REVIEW_PSEUDONYM_KEY"]
+    fourth, run_id = run()
+    unset = [w for w in fourth if "REVIEW_PSEUDONYM_KEY is not set" in w]
+    assert len(unset) == 1
+    events = [e for e in read_events(Settings.from_env()) if e["run_id"] == run_id and e["event"] == "warning"]
+    assert any("REVIEW_PSEUDONYM_KEY is not set" in e["message"] for e in events)
