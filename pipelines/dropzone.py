@@ -5,7 +5,8 @@ could publish a system file).
 Read: regular files named `*.csv` (any letter case) directly in a kind's folder, and links to such files
 that stay inside the drop zone. Not read, and listed in `audit.source_files` with the reason: hidden
 entries (`.name`), sub-folders, folders named `*.csv`, links that lead out of the drop zone or nowhere,
-FIFOs, sockets, devices, other files (a spreadsheet gets "save it as CSV UTF-8"). Entries of the drop
+FIFOs, sockets, devices, other files (a spreadsheet gets "save it as CSV UTF-8"). An empty `.gitkeep`
+(the repository's folder placeholder) is passed over without a word. Entries of the drop
 zone itself that are not a kind's folder are listed too, by the ingest asset of the kind whose name is
 closest (`did you mean ...?`), else by the first kind's.
 """
@@ -74,6 +75,8 @@ def _classify(entry: os.DirEntry, raw_dir: Path, label: str) -> tuple[str, NotRe
     p = Path(entry.path)
     st = os.lstat(p)
     mode = st.st_mode
+    if entry.name == ".gitkeep" and stat.S_ISREG(mode) and st.st_size == 0:
+        return "quiet", None  # the empty placeholder that keeps a folder in git: nothing to report
     if entry.name.startswith("."):
         what = "folder" if stat.S_ISDIR(mode) else "file"
         return "skip", NotRead(label + ("/" if stat.S_ISDIR(mode) else ""), 0, f"hidden {what}: not read")
@@ -122,7 +125,7 @@ def list_kind_folder(raw_dir: Path, kind: str) -> tuple[list[Path], list[NotRead
         verdict, info = _classify(e, raw_dir, e.name)
         if verdict == "read":
             read.append(Path(e.path))
-        else:
+        elif verdict == "skip":
             skipped.append(info)
     return read, skipped
 
@@ -151,6 +154,8 @@ def root_entries_for(raw_dir: Path, kind: str) -> list[NotRead]:
             ))  # fmt: skip
             continue
         verdict, info = _classify(e, raw_dir, e.name)
+        if verdict == "quiet":
+            continue
         reason = info.reason if info else "a file directly in the drop zone"
         if verdict == "read":
             reason = "a file directly in the drop zone: not read"

@@ -287,8 +287,9 @@ def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudony
         fc = None
     except pe.SchemaErrors as e:
         fc = e.failure_cases
-    # bad_idx: rows of `text` that failed a check; shifted_idx: those of them whose values are all
-    # withheld (pipelines/reject_values.py).
+    # `text`: the contract's columns as trimmed text (row i = record text["__row"][i]); bad_idx: indices of
+    # the rows of `text` that failed a check; shifted_idx: those of them whose values are all withheld
+    # (pipelines/reject_values.py) - a caller recording anything else about rejected rows skips them too.
     if fc is not None and fc.height:
         fc = fc.filter(pl.col("index").is_not_null()).with_columns(pl.col("index").cast(pl.Int64))
         shifted_idx = withheld_rows(fc, contract)
@@ -306,7 +307,7 @@ def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudony
         valid_text = text.with_row_index("__i").filter(~pl.col("__i").is_in(bad_idx.implode())).drop("__i")
     else:
         check_rejects = pl.DataFrame(schema=REJECTS_SCHEMA)
-        shifted_idx = pl.Series("index", [], dtype=pl.Int64)
+        shifted_idx = bad_idx = pl.Series("index", [], dtype=pl.Int64)
         date_hint = 0
         valid_text = text
     rejects = pl.concat([problem_rejects.cast(REJECTS_SCHEMA), field_rejects.cast(REJECTS_SCHEMA),
@@ -435,7 +436,8 @@ def list_deliveries(kind_dir: Path) -> tuple[list[Path], list[Path]]:
 def rekey_lake(lake_dir: Path, kind: str, fingerprint: str) -> str | None:
     """Keep one pseudonym key's results in the lake. The key's fingerprint (never the key) is stored in
     `<kind>/key_fingerprint.json`; results validated under another key are removed (the deliveries are
-    validated again under the new one). Returns a warning when the key changed, else None."""
+    validated again under the new one), and so are results of an older INGEST_VERSION (never read
+    again). Returns a warning when the key changed, else None."""
     fp_path = lake_dir / kind / "key_fingerprint.json"
     old = None
     if fp_path.exists():
@@ -450,8 +452,12 @@ def rekey_lake(lake_dir: Path, kind: str, fingerprint: str) -> str | None:
             continue
         for f in folder.iterdir():
             parts = f.name.split(".")[0].split("-")
-            if len(parts) == 3 and parts[2].startswith("v") and parts[1] != fingerprint:
+            if len(parts) != 3 or not parts[2].startswith("v"):
+                continue
+            if parts[1] != fingerprint:
                 removed.add(parts[0])
+                f.unlink(missing_ok=True)
+            elif parts[2] != f"v{INGEST_VERSION}":  # made by an older ingest: never read again
                 f.unlink(missing_ok=True)
     if old != fingerprint:
         _write_json_atomic({"fingerprint": fingerprint}, fp_path)

@@ -441,3 +441,34 @@ def test_a_changed_pseudonym_key_is_detected_warned_and_the_old_results_removed(
     assert len(unset) == 1
     events = [e for e in read_events(Settings.from_env()) if e["run_id"] == run_id and e["event"] == "warning"]
     assert any("REVIEW_PSEUDONYM_KEY is not set" in e["message"] for e in events)
+
+
+def test_the_repositorys_gitkeep_placeholder_is_not_reported(tmp_path):
+    raw = tmp_path / "raw"
+    for k in ("projects", "expenditures", "beneficiaries"):
+        (raw / k).mkdir(parents=True)
+        (raw / k / ".gitkeep").write_bytes(b"")
+    (raw / "projects" / ".notes").write_text("x")
+    names = {k: [f.file_name for f in ingest_kind(k, raw, tmp_path / "lake", PS).not_read]
+             for k in ("projects", "expenditures", "beneficiaries")}  # fmt: skip
+    assert names == {"projects": [".notes"], "expenditures": [], "beneficiaries": []}
+
+
+def test_results_of_another_key_or_an_older_ingest_version_are_removed_from_the_lake(tmp_path):
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    for k in ("projects", "expenditures", "beneficiaries"):
+        (raw / k).mkdir(parents=True)
+    (raw / "expenditures" / "e.csv").write_text(f"{E_HEADER}\nAB.0001,2009,5,2010-01-01\n")
+    (lake / "expenditures" / "valid").mkdir(parents=True)
+    stale_version = lake / "expenditures" / "valid" / f"{'a' * 40}-{PS.fingerprint}-v1.parquet"
+    other_key = lake / "expenditures" / "valid" / f"{'b' * 40}-000000000000-v1.parquet"
+    stale_version.write_bytes(b"x")
+    other_key.write_bytes(b"x")
+    summary = ingest_kind("expenditures", raw, lake, PS)
+    assert not stale_version.exists() and not other_key.exists()
+    assert summary.warnings == [
+        "the pseudonym key (REVIEW_PSEUDONYM_KEY) changed since the last refresh (key fingerprint unknown -> "
+        f"{PS.fingerprint}): 1 expenditures file(s) validated under the old key were removed from the lake and "
+        "every expenditures delivery is validated again under the new key"
+    ]
+    assert ingest_kind("expenditures", raw, lake, PS).warnings == []
