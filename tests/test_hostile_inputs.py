@@ -124,6 +124,9 @@ def test_shifted_row_records_no_values(tmp_path):
         ({"cat": DOC}, "case_category", "accepted_values"),  # a document-number-like value
         ({"proj": "FRA"}, "project_code", "project_code_format"),  # a country code under project_code
         ({"cat": "Zed", "name": "Zed"}, "case_category", "accepted_values"),  # equals a personal value of the row
+        ({"cat": "Jane Doe"}, "case_category", "accepted_values"),  # another person's name: not the shape
+        ({"cat": "AB1234567"}, "case_category", "accepted_values"),  # another document number: not the shape
+        ({"cos": "CASE-77"}, "country_of_service", "iso3166_alpha3"),  # a case-number-like value
     ],
 )
 def test_a_value_that_could_be_personal_is_never_recorded(tmp_path, kwargs, column, check):
@@ -416,10 +419,17 @@ def test_a_changed_pseudonym_key_is_detected_warned_and_the_old_results_removed(
     def run():
         res = dg.materialize(ingest_assets, resources={"writer_lock": WriterLock()}, instance=instance)
         assert res.success
+        run.result = res
         return _warnings(instance, res.run_id), res.run_id
 
+    (raw / "beneficiary").mkdir()  # a typo folder: a warning on the console and a WARN asset check
     first, _ = run()
     assert not [w for w in first if "pseudonym key" in w]
+    assert [w for w in first if "beneficiary/" in w and "did you mean beneficiaries?" in w]
+    checks = {(c.asset_key.path[-1], c.check_name): (c.passed, c.severity)
+              for c in run.result.get_asset_check_evaluations()}  # fmt: skip
+    assert checks[("beneficiaries", "drop_zone_all_read")] == (False, dg.AssetCheckSeverity.WARN)
+    assert checks[("projects", "drop_zone_all_read")][0] is True
     os.environ["REVIEW_PSEUDONYM_KEY"] = "key-two"
     second, run_id = run()
     changed = [w for w in second if "changed since the last refresh" in w]
