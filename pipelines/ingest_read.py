@@ -65,25 +65,29 @@ def _scan(path) -> _Scan:
                     f"not UTF-8: byte 0x{chunk[e.start]:02X} on line {line} cannot be decoded; "
                     "re-export the file as UTF-8 (a BOM is allowed)"
                 ) from None
+            if in_first:
+                end = chunk.find(b"\n")
+                head = chunk if end < 0 else chunk[:end]
+                if len(s.first_line) <= MAX_RECORD_BYTES:
+                    s.first_line += head[: MAX_RECORD_BYTES + 1 - len(s.first_line)]
+                s.first_line_commas += head.count(b",")
+                s.first_line_bytes += len(head)
+                in_first = end < 0
+            newlines = chunk.count(b"\n")
+            if not newlines:
+                run += len(chunk)
+                continue
+            # C-level work per chunk (no Python loop per line): line lengths and blank lines.
             parts = chunk.split(b"\n")
-            for i, part in enumerate(parts):
-                last = i == len(parts) - 1
-                if in_first:
-                    if len(s.first_line) <= MAX_RECORD_BYTES:
-                        s.first_line += part[: MAX_RECORD_BYTES + 1 - len(s.first_line)]
-                    s.first_line_commas += part.count(b",")
-                    s.first_line_bytes += len(part)
-                    if not last:
-                        in_first = False
-                run += len(part)
-                if last:
-                    break
-                s.lines += 1
-                if run > MAX_RECORD_BYTES:
-                    s.long_lines += 1
-                elif run <= 1 and part in (b"", b"\r"):
-                    s.blank_lines += 1
-                run = 0
+            first, last = parts[0], parts[-1]
+            s.long_lines += (run + len(first)) > MAX_RECORD_BYTES
+            if len(parts) > 2 and max(map(len, parts[1:-1])) > MAX_RECORD_BYTES:
+                s.long_lines += sum(len(x) > MAX_RECORD_BYTES for x in parts[1:-1])
+            s.blank_lines += parts.count(b"") + parts.count(b"\r") - (last in (b"", b"\r"))
+            if run and first in (b"", b"\r"):
+                s.blank_lines -= 1  # the end of a line begun in the previous chunk, not a blank line
+            s.lines += newlines
+            run = len(last)
             del parts
         try:
             dec.decode(b"", final=True)
