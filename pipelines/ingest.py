@@ -22,6 +22,7 @@ import hmac
 import json
 import os
 import re
+import stat
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -173,11 +174,29 @@ class KindSummary:
 
 
 def sha256_of(path: Path) -> str:
+    """SHA-256 of a regular file. Opened without blocking and checked after opening, so a file swapped
+    for a FIFO or a device after the folder was listed is never read (NotRegular)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise NotRegular("not a regular file any more (it changed after the folder was listed): not read")
         while chunk := f.read(1 << 24):
             h.update(chunk)
     return h.hexdigest()
+
+
+class NotRegular(Exception):
+    """A delivery that is not a regular file when it is opened."""
+
+
+def _sha_or_reason(path: Path) -> tuple[str | None, str | None]:
+    try:
+        return sha256_of(path), None
+    except NotRegular as e:
+        return None, str(e)
+    except FileNotFoundError:
+        return None, "removed while the refresh was reading the folder: not read"
 
 
 # --- validation -----------------------------------------------------------------------------------------
@@ -536,7 +555,14 @@ def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudon
         if warn is not None:
             warn(f"{r.kind or 'drop zone'}/{r.file_name}: {r.message}")
     with ThreadPoolExecutor(max_workers=ingest_workers(), thread_name_prefix=f"ingest-{kind}") as pool:
-        shas = list(pool.map(sha256_of, csvs))
+        hashed = list(pool.map(_sha_or_reason, csvs))
+        for p, (_, reason) in zip(csvs, hashed):
+            if reason is not None:
+                results.append(FileResult(kind, p.name, "", "", 0, "ignored", reason))
+                if warn is not None:
+                    warn(f"{kind}/{p.name}: {reason}")
+        csvs = [p for p, (sha, _) in zip(csvs, hashed) if sha is not None]
+        shas = [sha for sha, _ in hashed if sha is not None]
         keys = [f"{sha[:40]}-{pseudonymiser.fingerprint}-v{INGEST_VERSION}" for sha in shas]
         first_path = {}
         for p, key in zip(csvs, keys):

@@ -482,3 +482,23 @@ def test_results_of_another_key_or_an_older_ingest_version_are_removed_from_the_
         "every expenditures delivery is validated again under the new key"
     ]
     assert ingest_kind("expenditures", raw, lake, PS).warnings == []
+
+
+def test_a_delivery_swapped_for_a_fifo_after_listing_is_not_read_and_never_blocks(tmp_path):
+    from pipelines.ingest import NotRegular, sha256_of
+
+    fifo = tmp_path / "late.csv"
+    os.mkfifo(fifo)
+    done = threading.Event()
+    err: list = []
+
+    def run():
+        try:
+            sha256_of(fifo)
+        except NotRegular as e:
+            err.append(str(e))
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert done.wait(30), "opening the FIFO blocked"
+    assert err == ["not a regular file any more (it changed after the folder was listed): not read"]
