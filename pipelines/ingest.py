@@ -16,14 +16,15 @@ start with `_` or `.`, so such a placeholder would be invisible to a Spark build
 
 from __future__ import annotations
 
-import codecs
 import ctypes
-import csv
 import gc
 import hashlib
 import hmac
 import json
 import os
+import re
+import stat
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,8 +44,13 @@ from schemas._checks import (
 )
 from schemas.beneficiaries import SERVICE_TYPE_POINT
 
+from pipelines.dropzone import DropZoneMissing, check_drop_zone, list_kind_folder, root_entries_for
+from pipelines.ingest_read import MAX_COLUMNS, MAX_RECORD_BYTES, MAX_RECORD_LINES, FileRejected, read_records
+from pipelines.reject_values import VALUE_MAX, recorded_values, withheld_rows
+
 # Bump when the lake's content for the same input would change (rules, typing, columns).
-INGEST_VERSION = 3  # 3: amounts are DECIMAL(28, 6) (schemas._checks.MONEY), no longer Float64
+# 4: amounts are DECIMAL(28, 6) (schemas._checks.MONEY), no longer Float64; hostile-input hardening.
+INGEST_VERSION = 4
 
 # --- the typed shape of each kind in the lake (what dbt reads) -----------------------------------------
 
@@ -118,7 +124,7 @@ class Pseudonymiser:
 
 @dataclass
 class FileResult:
-    kind: str
+    kind: str | None  # None: an entry of the drop zone itself (not in a kind's folder)
     file_name: str
     sha256: str
     cache_key: str
@@ -137,6 +143,12 @@ class FileResult:
 class KindSummary:
     kind: str
     files: list[FileResult]
+    warnings: list[str] = field(default_factory=list)  # e.g. the pseudonym key changed
+
+    @property
+    def not_read(self) -> list[FileResult]:
+        """Entries of the drop zone that were not read (status ignored)."""
+        return [f for f in self.files if f.status == "ignored"]
 
     @property
     def totals(self) -> dict[str, int]:
@@ -160,131 +172,95 @@ class KindSummary:
         return dict(sorted(out.items()))
 
 
-class FileRejected(Exception):
-    """The file cannot be read as the contract says; the message tells a person what to fix."""
-
-
 # --- reading a delivery ---------------------------------------------------------------------------------
 
 
 def sha256_of(path: Path) -> str:
+    """SHA-256 of a regular file. Opened without blocking and checked after opening, so a file swapped
+    for a FIFO or a device after the folder was listed is never read (NotRegular)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise NotRegular("not a regular file any more (it changed after the folder was listed): not read")
         while chunk := f.read(1 << 24):
             h.update(chunk)
     return h.hexdigest()
 
 
-def _check_utf8(path: Path) -> None:
-    """Decode the whole file incrementally; report the first bad byte with its line number."""
-    dec = codecs.getincrementaldecoder("utf-8")()
-    line = 1
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 24):
-            try:
-                dec.decode(chunk)
-            except UnicodeDecodeError as e:
-                line += chunk.count(b"\n", 0, e.start)
-                raise FileRejected(
-                    f"not UTF-8: byte 0x{chunk[e.start]:02X} on line {line} cannot be decoded; "
-                    "re-export the file as UTF-8 (a BOM is allowed)"
-                ) from None
-            line += chunk.count(b"\n")
-        try:
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise FileRejected("not UTF-8: the file ends inside a multi-byte character") from None
+class NotRegular(Exception):
+    """A delivery that is not a regular file when it is opened."""
 
 
-def _python_csv_records(path: Path) -> tuple[list[str], pl.DataFrame]:
-    """Exact RFC 4180 reading with the standard library (used when quoted fields span lines)."""
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f, strict=False)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise FileRejected("empty file: no header row; a file needs at least the header line") from None
-        except csv.Error as e:
-            raise FileRejected(f"not CSV: {e}") from None
-        rows: list[list[str]] = []
-        try:
-            rows = list(reader)
-        except csv.Error as e:
-            raise FileRejected(f"not CSV: {e} (near record {reader.line_num})") from None
-    n = len(header)
-    cols = {
-        f"__f{i}": pl.Series([r[i] if i < len(r) else None for r in rows], dtype=pl.String) for i in range(n)
-    }
-    df = pl.DataFrame(cols) if rows else pl.DataFrame(schema={f"__f{i}": pl.String for i in range(n)})
-    df = df.with_columns(pl.Series("__fields", [len(r) for r in rows], dtype=pl.Int64))
-    df = df.with_columns(pl.when(pl.col(f"__f{i}") == "").then(None).otherwise(pl.col(f"__f{i}")).alias(f"__f{i}") for i in range(n))
-    return header, df
-
-
-def read_records(path: Path) -> tuple[list[str], pl.DataFrame]:
-    """Read a delivery as text: (header names as written, frame of `__f<i>` columns + `__fields`).
-
-    Row i of the frame is CSV record i + 2 of the file (header = 1). `__fields` is the record's field
-    count, quote-aware; a blank line has 0 fields. The fast path reads the file twice with polars: once
-    as physical lines (to count fields) and once as CSV. When a quoted field spans lines the two do not
-    align, and the standard library's csv reader is used instead.
-    """
-    if path.stat().st_size == 0:
-        raise FileRejected("empty file: no header row; a file needs at least the header line")
-    _check_utf8(path)
+def _sha_or_reason(path: Path) -> tuple[str | None, str | None]:
     try:
-        lines = pl.read_csv(
-            path, has_header=False, quote_char=None, separator="\x1f", infer_schema=False,
-            new_columns=["line"], truncate_ragged_lines=True, raise_if_empty=False,
-        )  # fmt: skip
-    except Exception as e:  # noqa: BLE001 - any parser failure means "not CSV"
-        raise FileRejected(f"not CSV: {e}") from None
-    line = lines["line"]
-    if line.len() == 0 or line[0] is None or line[0].strip("\ufeff \t\r") == "":
-        raise FileRejected("no header row: the first line of the file is empty")
-    quotes_balanced = (line.fill_null("").str.count_matches('"') % 2 == 0).all()
-    if not quotes_balanced:
-        return _python_csv_records(path)
-    header = next(csv.reader([line[0].lstrip("\ufeff")]))
-    n = len(header)
-    fields = (
-        line.slice(1).fill_null("").str.replace_all(r'"[^"]*"', "").str.count_matches(",").cast(pl.Int64) + 1
-    )
-    fields = pl.when(line.slice(1).is_null()).then(0).otherwise(fields)
-    fields = pl.select(fields.alias("__fields")).to_series()
-    del lines, line
-    try:
-        df = pl.read_csv(
-            path, has_header=False, skip_rows=1, infer_schema=False, truncate_ragged_lines=True,
-            new_columns=[f"__f{i}" for i in range(n)], raise_if_empty=False, missing_columns="insert",
-            schema={f"__f{i}": pl.String for i in range(n)},
-        )  # fmt: skip
-    except Exception:  # noqa: BLE001 - e.g. a first record wider than the header: a bad row, not a bad file
-        return _python_csv_records(path)
-    if df.height != fields.len():
-        # The two readers disagree (unusual quoting): trust the exact, slower reader.
-        return _python_csv_records(path)
-    return header, df.with_columns(fields)
+        return sha256_of(path), None
+    except NotRegular as e:
+        return None, str(e)
+    except FileNotFoundError:
+        return None, "removed while the refresh was reading the folder: not read"
 
 
 # --- validation -----------------------------------------------------------------------------------------
 
 
+# Column names a message may show: plain identifiers, short (letters and `_`, at most two digits at the
+# end, at most 32 characters). Anything else in a header could be a value (a data row delivered without
+# its header line, a document number), so it is counted, never shown.
+_SHOWABLE_NAME = re.compile(r"^(?=.{1,32}$)[A-Za-z_]+[0-9]{0,2}$")
+NAMES_SHOWN = 5
+
+
+def names_text(names: list[str], limit: int = NAMES_SHOWN) -> str:
+    """`a, b, c (+2 more)`: the showable names, cut to `limit`; other names only counted."""
+    shown = [n for n in names if _SHOWABLE_NAME.match(n)]
+    hidden = len(names) - len(shown)
+    out = ", ".join(shown[:limit])
+    if len(shown) > limit:
+        out += f" (+{len(shown) - limit} more)"
+    if hidden:
+        out += ("; " if out else "") + f"{hidden} name(s) not shown (not plain column names)"
+    return out
+
+
 def _map_header(header: list[str], contract: ExtractContract) -> tuple[dict[str, int], list[str]]:
+    """Header names -> (contract column -> field index, ignored names). Messages never copy the header:
+    they name the contract's columns, counts, and unknown names only when they are plain identifiers."""
     names = [h.strip().lstrip("\ufeff").strip() for h in header]
-    seen: dict[str, int] = {}
-    dupes = sorted({n for n in names if names.count(n) > 1 and n})
+    known = set(contract.column_names)
+    needs = f"a {contract.kind} extract needs: {', '.join(contract.required_columns)}"
+    if len(names) > MAX_COLUMNS:
+        raise FileRejected(f"the header has {len(names)} columns, more than the limit of {MAX_COLUMNS}")
+    if not known.intersection(names):
+        if any(";" in n for n in names) and known.intersection(x.strip() for n in names for x in n.split(";")):
+            raise FileRejected(
+                "the file looks semicolon-separated (its header has ';' between column names): the contract "
+                "needs commas; export it again as 'CSV UTF-8 (comma delimited)', or set the list separator "
+                f"to a comma; {needs}"
+            )
+        raise FileRejected(
+            f"the first line does not look like a header: none of its {len(names)} field(s) is a column name "
+            f"of a {contract.kind} extract (is the header line missing, or is this another kind of extract?); "
+            + needs
+        )
+    counts = Counter(n for n in names if n)
+    dupes = sorted(n for n, k in counts.items() if k > 1)
     if dupes:
-        raise FileRejected(f"duplicate column names in the header: {', '.join(dupes)}; each column must appear once")
-    for i, n in enumerate(names):
-        seen[n] = i
+        raise FileRejected(
+            f"duplicate column names in the header: {names_text(dupes)}; each column must appear once"
+        )
+    seen = {n: i for i, n in enumerate(names)}
     missing = [c for c in contract.required_columns if c not in seen]
     if missing:
+        unknown = [n for n in names if n not in known]
+        semicolon = "; the header contains ';': if the file is semicolon-separated, export it with commas" if any(
+            ";" in n for n in names) else ""  # fmt: skip
         raise FileRejected(
-            f"required column(s) missing: {', '.join(missing)}; the header has: {', '.join(names) or '(nothing)'}"
-            f"; a {contract.kind} extract needs: {', '.join(contract.required_columns)}"
+            f"required column(s) missing: {', '.join(missing)}; the header has {len(names)} column(s)"
+            + (f", unknown: {names_text(unknown)}" if unknown else "")
+            + semicolon + f"; {needs}"
         )
-    ignored = [n for n in names if n not in contract.column_names]
+    ignored = [n for n in names if n not in known]
     return {c: seen[c] for c in contract.column_names if c in seen}, ignored
 
 
@@ -293,18 +269,26 @@ def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudony
     header, raw = read_records(path)
     colmap, ignored = _map_header(header, contract)
     n_header = len(header)
-    raw = raw.with_columns(pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("__row"))
-    raw = raw.filter(pl.col("__fields") > 0)  # blank lines are not records
     rows_read = raw.height
-    bad_count = raw.filter(pl.col("__fields") != n_header)
+    problems = raw.filter(pl.col("__problem").is_not_null())
+    problem_rejects = problems.select(
+        pl.lit(cache_key).alias("cache_key"),
+        pl.col("__row").alias("row_number"),
+        pl.lit(None, pl.String).alias("column_name"),
+        pl.col("__problem").alias("check_name"),
+        pl.lit(None, pl.String).alias("value"),
+    )
+    bad_count = raw.filter(pl.col("__problem").is_null() & (pl.col("__fields") != n_header))
     field_rejects = bad_count.select(
         pl.lit(cache_key).alias("cache_key"),
         pl.col("__row").alias("row_number"),
         pl.lit(None, pl.String).alias("column_name"),
         pl.lit("field_count").alias("check_name"),
-        pl.format("{} fields, header has {}", pl.col("__fields"), pl.lit(n_header)).alias("value"),
+        pl.format("{} fields, header has {}", pl.col("__fields"), pl.lit(n_header)).alias("value")
+        + pl.when(pl.col("__lines") > 1).then(pl.format(" (a quoted field spans {} lines)", pl.col("__lines")))
+        .otherwise(pl.lit("")),
     )
-    rows = raw.filter(pl.col("__fields") == n_header)
+    rows = raw.filter(pl.col("__problem").is_null() & (pl.col("__fields") == n_header))
     # The contract's columns as text; surrounding whitespace trimmed, empty = missing. Unknown columns
     # are never loaded (they could hold personal data).
     text = rows.select(
@@ -324,34 +308,63 @@ def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudony
         fc = None
     except pe.SchemaErrors as e:
         fc = e.failure_cases
+    # `text`: the contract's columns as trimmed text (row i = record text["__row"][i]); bad_idx: indices of
+    # the rows of `text` that failed a check; shifted_idx: those of them whose values are all withheld
+    # (pipelines/reject_values.py) - a caller recording anything else about rejected rows skips them too.
     if fc is not None and fc.height:
-        fc = fc.filter(pl.col("index").is_not_null())
-        personal = list(contract.personal_columns)
+        fc = fc.filter(pl.col("index").is_not_null()).with_columns(pl.col("index").cast(pl.Int64))
+        shifted_idx = withheld_rows(fc, contract)
         check_rejects = fc.select(
             pl.lit(cache_key).alias("cache_key"),
-            text["__row"].gather(fc["index"].cast(pl.Int64)).alias("row_number"),
+            text["__row"].gather(fc["index"]).alias("row_number"),
             pl.col("column").alias("column_name"),
             pl.col("check").replace(PANDERA_CHECK_NAMES).alias("check_name"),
-            pl.when(pl.col("column").is_in(personal)).then(None).otherwise(pl.col("failure_case")).alias("value"),
+            recorded_values(fc, text, contract, shifted_idx).alias("value"),
         )
-        bad_idx = fc["index"].unique().cast(pl.Int64)
+        date_hint = fc.filter(
+            (pl.col("check") == "date_format") & pl.col("failure_case").str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$")
+        ).height
+        bad_idx = fc["index"].unique()
         valid_text = text.with_row_index("__i").filter(~pl.col("__i").is_in(bad_idx.implode())).drop("__i")
     else:
         check_rejects = pl.DataFrame(schema=REJECTS_SCHEMA)
+        shifted_idx = bad_idx = pl.Series("index", [], dtype=pl.Int64)
+        date_hint = 0
         valid_text = text
-    rejects = pl.concat([field_rejects.cast(REJECTS_SCHEMA), check_rejects.cast(REJECTS_SCHEMA)]).sort(
+    rejects = pl.concat([problem_rejects.cast(REJECTS_SCHEMA), field_rejects.cast(REJECTS_SCHEMA),
+                         check_rejects.cast(REJECTS_SCHEMA)]).sort(
         "row_number", "column_name", "check_name", nulls_last=False
-    )
+    )  # fmt: skip
     valid = _type(contract.kind, valid_text, pseudonymiser).with_columns(pl.lit(cache_key).alias("cache_key"))
     valid = valid.select([pl.col(c).cast(t) for c, t in LAKE_SCHEMAS[contract.kind].items()])
+    notes = []
+    unclosed = problems.filter(pl.col("__problem") == "unclosed_quote")["__row"].to_list()
+    if unclosed:
+        notes.append(
+            f"unclosed quote starting at record {unclosed[0]}"
+            + (f" (and {len(unclosed) - 1} more)" if len(unclosed) > 1 else "")
+            + ": that record is rejected and reading resumed at the next line"
+        )
+    too_long = problems.filter(pl.col("__problem") == "record_too_long")["__row"].to_list()
+    if too_long:
+        notes.append(
+            f"{len(too_long)} record(s) longer than {MAX_RECORD_BYTES // (1 << 20)} MiB rejected "
+            f"(first: record {too_long[0]}); a field this long is not an extract value"
+        )
+    if date_hint:
+        notes.append(f"{date_hint} date(s) written like 31/12/2009: the contract expects YYYY-MM-DD (2009-12-31)")
     stats = {
         "rows_read": rows_read,
         "rows_valid": valid.height,
         "rows_rejected": rejects["row_number"].n_unique() if rejects.height else 0,
+        "rows_values_withheld": shifted_idx.len(),
         "failures_by_check": {
             r["check_name"]: r["len"] for r in rejects.group_by("check_name").len().sort("check_name").to_dicts()
         },
-        "ignored_columns": ignored,
+        # only names a message may show, and how many there are in all
+        "ignored_columns": [n for n in ignored if _SHOWABLE_NAME.match(n)],
+        "ignored_columns_count": len(ignored),
+        "notes": notes,
     }
     return valid, rejects, stats
 
@@ -433,11 +446,49 @@ def ensure_lake(lake_dir: Path) -> None:
 
 
 def list_deliveries(kind_dir: Path) -> tuple[list[Path], list[Path]]:
-    """(csv files, other files) directly in a kind's folder, sorted by name. `.csv` in any letter case."""
+    """(csv files to read, regular non-CSV files) directly in a kind's folder, sorted by name (see
+    pipelines/dropzone.py for everything else a folder may hold)."""
     if not kind_dir.is_dir():
         return [], []
-    files = sorted((p for p in kind_dir.iterdir() if p.is_file() and not p.name.startswith(".")), key=lambda p: p.name)
-    return [p for p in files if p.suffix.lower() == ".csv"], [p for p in files if p.suffix.lower() != ".csv"]
+    read, skipped = list_kind_folder(kind_dir.parent, kind_dir.name)
+    return read, [nr.sha256_path for nr in skipped if nr.sha256_path is not None]
+
+
+def rekey_lake(lake_dir: Path, kind: str, fingerprint: str) -> str | None:
+    """Keep one pseudonym key's results in the lake. The key's fingerprint (never the key) is stored in
+    `<kind>/key_fingerprint.json`; results validated under another key are removed (the deliveries are
+    validated again under the new one), and so are results of an older INGEST_VERSION (never read
+    again). Returns a warning when the key changed, else None."""
+    fp_path = lake_dir / kind / "key_fingerprint.json"
+    old = None
+    if fp_path.exists():
+        try:
+            old = json.loads(fp_path.read_text()).get("fingerprint")
+        except (OSError, ValueError):
+            old = None
+    removed: set[str] = set()
+    for sub in ("valid", "rejects", "stats"):
+        folder = lake_dir / kind / sub
+        if not folder.is_dir():
+            continue
+        for f in folder.iterdir():
+            parts = f.name.split(".")[0].split("-")
+            if len(parts) != 3 or not parts[2].startswith("v"):
+                continue
+            if parts[1] != fingerprint:
+                removed.add(parts[0])
+                f.unlink(missing_ok=True)
+            elif parts[2] != f"v{INGEST_VERSION}":  # made by an older ingest: never read again
+                f.unlink(missing_ok=True)
+    if old != fingerprint:
+        _write_json_atomic({"fingerprint": fingerprint}, fp_path)
+    if (old is not None and old != fingerprint) or removed:
+        return (
+            f"the pseudonym key (REVIEW_PSEUDONYM_KEY) changed since the last refresh (key fingerprint "
+            f"{old or 'unknown'} -> {fingerprint}): {len(removed)} {kind} file(s) validated under the old key "
+            f"were removed from the lake and every {kind} delivery is validated again under the new key"
+        )
+    return None
 
 
 def ingest_workers() -> int:
@@ -480,21 +531,40 @@ def release_memory() -> None:
         pass
 
 
-def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudonymiser, log=None) -> KindSummary:
+def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudonymiser, log=None,
+                warn=None) -> KindSummary:  # fmt: skip
     """Validate every delivery of one kind (re-using cached results by content) and write the manifest.
 
     Files are hashed and validated by a small pool of threads (`ingest_workers`); each distinct content
     is validated once, and results are reported in file-name order whatever the order they finish in."""
     contract = CONTRACTS[kind]
+    warn = warn or log
+    check_drop_zone(raw_dir, kind)
     ensure_lake(lake_dir)
-    csvs, others = list_deliveries(raw_dir / kind)
+    warnings: list[str] = []
+    if (changed := rekey_lake(lake_dir, kind, pseudonymiser.fingerprint)) is not None:
+        warnings.append(changed)
+        if warn is not None:
+            warn(changed)
+    csvs, not_read = list_kind_folder(raw_dir, kind)
     results: list[FileResult] = []
-    for p in others:
-        results.append(
-            FileResult(kind, p.name, sha256_of(p), "", p.stat().st_size, "ignored", "not a .csv file: ignored")
-        )
+    for nr in not_read:
+        sha = sha256_of(nr.sha256_path) if nr.sha256_path is not None else ""
+        results.append(FileResult(kind, nr.name, sha, "", nr.size_bytes, "ignored", nr.reason))
+    for nr in root_entries_for(raw_dir, kind):
+        results.append(FileResult(None, nr.name, "", "", nr.size_bytes, "ignored", f"in the drop zone {raw_dir}: {nr.reason}"))
+    for r in results:
+        if warn is not None:
+            warn(f"{r.kind or 'drop zone'}/{r.file_name}: {r.message}")
     with ThreadPoolExecutor(max_workers=ingest_workers(), thread_name_prefix=f"ingest-{kind}") as pool:
-        shas = list(pool.map(sha256_of, csvs))
+        hashed = list(pool.map(_sha_or_reason, csvs))
+        for p, (_, reason) in zip(csvs, hashed):
+            if reason is not None:
+                results.append(FileResult(kind, p.name, "", "", 0, "ignored", reason))
+                if warn is not None:
+                    warn(f"{kind}/{p.name}: {reason}")
+        csvs = [p for p, (sha, _) in zip(csvs, hashed) if sha is not None]
+        shas = [sha for sha, _ in hashed if sha is not None]
         keys = [f"{sha[:40]}-{pseudonymiser.fingerprint}-v{INGEST_VERSION}" for sha in shas]
         first_path = {}
         for p, key in zip(csvs, keys):
@@ -502,7 +572,7 @@ def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudon
         futures = {key: pool.submit(_validate_to_lake, p, contract, pseudonymiser, key, lake_dir)
                    for key, p in first_path.items()}  # fmt: skip
         for p, sha, cache_key in zip(csvs, shas, keys):
-            res = FileResult(kind, p.name, sha, cache_key, p.stat().st_size, "loaded")
+            res = FileResult(kind, p.name, sha, cache_key, os.stat(p).st_size, "loaded")
             stats, res.from_cache = futures[cache_key].result()
             if first_path[cache_key] != p:
                 res.from_cache = True
@@ -512,10 +582,10 @@ def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudon
                 res.rows_read, res.rows_valid, res.rows_rejected = stats["rows_read"], stats["rows_valid"], stats["rows_rejected"]
                 res.failures_by_check = stats["failures_by_check"]
                 res.ignored_columns = stats["ignored_columns"]
-                if res.ignored_columns:
-                    res.message = f"unknown column(s) ignored, not loaded: {', '.join(res.ignored_columns)}"
+                res.message = loaded_message(stats)
             if log is not None:
-                log(f"{kind}/{p.name}: {res.status}" + (f" ({res.message})" if res.message else "")
+                word = "all rows rejected" if res.status == "loaded" and res.rows_read and not res.rows_valid else res.status
+                log(f"{kind}/{p.name}: {word}" + (f" ({res.message})" if res.message else "")
                     + ("" if res.status != "loaded" else f", {res.rows_valid} valid / {res.rows_rejected} rejected of {res.rows_read} rows"
                        + (" [cached]" if res.from_cache else "")))  # fmt: skip
             results.append(res)
@@ -523,7 +593,27 @@ def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudon
         [{k: v for k, v in asdict(r).items() if k in MANIFEST_SCHEMA} for r in results], schema=MANIFEST_SCHEMA
     )
     _write_atomic(manifest, lake_dir / "manifest" / f"{kind}.parquet")
-    return KindSummary(kind, results)
+    return KindSummary(kind, results, warnings)
+
+
+def loaded_message(stats: dict) -> str | None:
+    """The note of a file that was read: all rows rejected, reading problems, ignored columns."""
+    parts: list[str] = []
+    if stats["rows_read"] and stats["rows_valid"] == 0:
+        top = sorted(stats["failures_by_check"].items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        parts.append(
+            f"all {stats['rows_read']} rows rejected: nothing from this file counts (most frequent: "
+            + ", ".join(f"{k} {v}" for k, v in top) + "; see audit.rejected_rows)"
+        )
+    parts += stats.get("notes", [])
+    n_ignored = stats.get("ignored_columns_count", len(stats["ignored_columns"]))
+    if n_ignored:
+        names = names_text(stats["ignored_columns"])
+        hidden = n_ignored - len(stats["ignored_columns"])
+        if hidden:
+            names += ("; " if names else "") + f"{hidden} name(s) not shown (not plain column names)"
+        parts.append(f"{n_ignored} unknown column(s) ignored, not loaded: {names}")
+    return "; ".join(parts) or None
 
 
 def rejects_summary_text(summary: KindSummary) -> str:
@@ -532,7 +622,8 @@ def rejects_summary_text(summary: KindSummary) -> str:
 
 
 __all__ = [
-    "FileRejected", "FileResult", "INGEST_VERSION", "KindSummary", "LAKE_SCHEMAS",
+    "DropZoneMissing", "FileRejected", "FileResult", "MAX_COLUMNS", "MAX_RECORD_BYTES", "MAX_RECORD_LINES",
+    "VALUE_MAX", "INGEST_VERSION", "KindSummary", "LAKE_SCHEMAS",
     "MANIFEST_SCHEMA", "Pseudonymiser", "REJECTS_SCHEMA", "ensure_lake", "ingest_kind", "read_records",
     "validate_file",
 ]  # fmt: skip

@@ -7,7 +7,7 @@ fails because of bad data; the rejected rows and files are recorded in the audit
 
 import dagster as dg
 
-from pipelines.ingest import KindSummary, Pseudonymiser, ingest_kind, release_memory
+from pipelines.ingest import DropZoneMissing, KindSummary, Pseudonymiser, ingest_kind, release_memory
 from pipelines.operations import fault_point, log_event
 from pipelines.settings import Settings
 from schemas import KINDS
@@ -50,6 +50,17 @@ def _check_results(kind: str, summary: KindSummary):
         "(listed in audit.rejected_files).",
         metadata={"rejected_files": dg.MetadataValue.json({f.file_name: f.message for f in rejected})},
     )
+    not_read = summary.not_read
+    yield dg.AssetCheckResult(
+        asset_key=ingest_asset_key(kind),
+        check_name="drop_zone_all_read",
+        passed=not not_read,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{len(not_read)} entr(ies) of the drop zone reported by the {kind} ingest were not read "
+        "(listed in audit.source_files with the reason).",
+        metadata={"not_read": dg.MetadataValue.json({f"{f.kind or '(drop zone)'}/{f.file_name}": f.message
+                                                     for f in not_read})},  # fmt: skip
+    )
 
 
 def build_ingest_asset(kind: str) -> dg.AssetsDefinition:
@@ -69,17 +80,35 @@ def build_ingest_asset(kind: str) -> dg.AssetsDefinition:
         check_specs=[
             dg.AssetCheckSpec("pandera_rows", asset=key, description="Rows pass the pandera schema."),
             dg.AssetCheckSpec("files_readable", asset=key, description="Every file is readable as the contract says."),
+            dg.AssetCheckSpec(
+                "drop_zone_all_read", asset=key,
+                description="Everything in the kind's folder (and the drop zone entries it reports) is a delivery "
+                "that is read: no unknown folder, sub-folder, non-CSV file, link out of the drop zone or FIFO.",
+            ),  # fmt: skip
         ],
         required_resource_keys={"writer_lock"},
     )
     def _ingest(context: dg.AssetExecutionContext):
         settings = Settings.from_env()
+        run_id = context.run.run_id
+
+        def warn(message: str) -> None:
+            context.log.warning(message)
+            log_event(settings, run_id, "warning", stage="ingest", message=f"{kind}: {message}")
+
+        if settings.key_is_default and kind == "beneficiaries":  # the only kind with case numbers
+            warn("REVIEW_PSEUDONYM_KEY is not set: case numbers are hashed with the public development key; "
+                 "set a secret key for real data")  # fmt: skip
         try:
             summary = ingest_kind(
-                kind, settings.raw_dir, settings.lake_dir, Pseudonymiser(settings.pseudonym_key), log=context.log.info
+                kind, settings.raw_dir, settings.lake_dir, Pseudonymiser(settings.pseudonym_key),
+                log=context.log.info, warn=warn,
             )
+        except DropZoneMissing as e:  # not bad data: the refresh cannot do its job; publish nothing
+            log_event(settings, run_id, "failed", stage=f"ingest {kind}", reason=str(e))
+            raise dg.Failure(description=str(e), allow_retries=False) from None
         except Exception as e:  # not bad data (that is recorded, not raised): disk, permissions, code
-            log_event(settings, context.run.run_id, "failed", stage=f"ingest {kind}", reason=f"{type(e).__name__}: {e}")
+            log_event(settings, run_id, "failed", stage=f"ingest {kind}", reason=f"{type(e).__name__}: {e}")
             raise
         finally:
             release_memory()
