@@ -94,13 +94,15 @@ def run_refresh_job() -> Outcome:
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     t = time.perf_counter()
     result = defs.resolve_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
-    errors = []
+    errors = []  # step failures first; then errors outside any step (e.g. a resource that failed to start)
     for e in result.all_events:
+        err = getattr(e.event_specific_data, "error", None) if e.event_specific_data else None
         if e.is_step_failure:
-            err = e.event_specific_data.error if e.event_specific_data else None
-            errors.append(f"{e.step_key}: {_error_text(err) if err else e.message}")
-        elif e.is_failure and not errors and e.message:  # a run that failed outside any step
-            errors.append(e.message)
+            errors.insert(sum(1 for x in errors if x.startswith("step ")), f"step {e.step_key}: {_error_text(err) if err else e.message}")
+        elif err is not None:
+            errors.append(f"{e.event_type_value}: {_error_text(err)}")
+    if not result.success and not errors:
+        errors.append("the run failed before any step ran (see the log)")
     return Outcome(result.run_id, result.success, time.perf_counter() - t, errors)
 
 
@@ -135,7 +137,9 @@ def status_of_run(events: list[dict], outcome: Outcome) -> tuple[str, str]:
     kinds = [e["event"] for e in events]
     if "published" in kinds:
         stale = [e for e in events if e["event"] == "warning" and e.get("stage") == "review pack"]
-        return "published", ("published, pack stale: " + stale[0]["message"]) if stale else "every blocking check passed"
+        if stale:
+            return "pack stale", stale[0]["message"]
+        return "published", "every blocking check passed"
     if "unchanged" in kinds:
         return "unchanged", next(e["message"] for e in events if e["event"] == "unchanged")
     failed = [e for e in events if e["event"] == "failed"]
@@ -150,9 +154,10 @@ def summary(settings: Settings, outcome: Outcome, log_path: Path) -> tuple[str, 
     status, why = status_of_run(events, outcome)
     ok = (status == "published" and outcome.success) or status == "unchanged"
     lines = ["", RULE]
-    head = {"published": "PUBLISHED", "unchanged": "NOTHING NEW (not rebuilt)", "not published": "NOT PUBLISHED"}[status]
+    head = {"published": "PUBLISHED", "pack stale": "PUBLISHED, PACK STALE", "unchanged": "NOTHING NEW (not rebuilt)",
+            "not published": "NOT PUBLISHED"}[status]  # fmt: skip
     lines.append(f"Refresh {outcome.run_id[:8]} in {outcome.seconds:.0f} s: {head}")
-    lines.append(f"  {_one_line(why)}")
+    lines.append(f"  {_one_line(why, 600)}")
     if status == "published" and not outcome.success:
         lines.append(f"  (the run shows failed: {_one_line(outcome.errors[0] if outcome.errors else '', 300)})")
     files = _lake_files(settings)
@@ -173,7 +178,7 @@ def summary(settings: Settings, outcome: Outcome, log_path: Path) -> tuple[str, 
             reasons = _query(settings.warehouse, "select kind, check_name, count(*) as n from audit.rejected_rows "
                              "group by all order by n desc, 1, 2 limit 5")  # fmt: skip
             rejected = _query(settings.warehouse, "select count(*) from (select distinct kind, file_name, row_number from audit.rejected_rows)")[0][0]
-            which = "this build" if status == "published" else "the published warehouse (an earlier build)"
+            which = "this build" if status in ("published", "pack stale") else "the published warehouse (an earlier build)"
             lines.append(f"Published figures holding: {holding} of {figures} ({which}; marts.rpt_reconciliation)")
             failing = _query(settings.warehouse, "select indicator_code, period, published_value, computed_value "
                              "from marts.rpt_reconciliation where not holds order by 1, 2")  # fmt: skip
@@ -184,7 +189,7 @@ def summary(settings: Settings, outcome: Outcome, log_path: Path) -> tuple[str, 
             lines += [f"  {n:>9,}  {k}: {c}" for k, c, n in reasons] or ["  none"]
         except duckdb.Error as e:
             lines.append(f"The published warehouse could not be read: {_one_line(str(e), 200)}")
-    warnings = [e for e in events if e["event"] == "warning"]
+    warnings = [e for e in events if e["event"] == "warning" and not (status == "pack stale" and e.get("stage") == "review pack")]
     if warnings:
         lines.append(f"Warnings of this run ({len(warnings)}):")
         lines += [f"  {e.get('stage', '')}: {_one_line(str(e.get('message', '')), 300)}" for e in warnings]
@@ -193,7 +198,8 @@ def summary(settings: Settings, outcome: Outcome, log_path: Path) -> tuple[str, 
     from pipelines.publication import pack_dir
 
     pack = pack_dir() / "review.html"
-    lines.append(f"Review pack: {pack}" + ("" if pack.exists() else " (none yet)") + f", {pack.with_suffix('.xlsx').name}")
+    state = " (STALE: an earlier build's)" if status == "pack stale" else "" if pack.exists() else " (none yet)"
+    lines.append(f"Review pack: {pack}, {pack.with_suffix('.xlsx').name}{state}")
     lines.append(f"Log (Dagster and dbt detail): {log_path}")
     lines.append(RULE)
     return "\n".join(lines), ok

@@ -5,6 +5,7 @@ import contextlib
 import dataclasses
 import functools
 import os
+import re
 import shutil
 import sys
 from collections.abc import Mapping
@@ -94,6 +95,31 @@ def prepare_build_file(settings: Settings, full_refresh: bool) -> None:
     discard_build_file(settings)
     if not full_refresh and settings.warehouse.exists():
         shutil.copyfile(settings.warehouse, settings.build_path)
+    else:
+        create_duckdb_file(settings.build_path)
+
+
+def storage_version() -> str:
+    """REVIEW_DUCKDB_STORAGE_VERSION: the DuckDB storage format of the published file (default v1.5.0,
+    which DuckDB 2.0 writes and the DuckDB 1.5 CLI, the newest on PyPI, reads). `latest`: DuckDB's own."""
+    value = os.environ.get("REVIEW_DUCKDB_STORAGE_VERSION", "").strip() or "v1.5.0"
+    if value != "latest" and not re.fullmatch(r"v\d+\.\d+\.\d+", value):
+        raise dg.Failure(f"REVIEW_DUCKDB_STORAGE_VERSION must look like v1.5.0 (or be `latest`), not {value!r}.")
+    return value
+
+
+def create_duckdb_file(path: Path) -> None:
+    """An empty DuckDB file in the storage format of storage_version(); dbt then builds into it."""
+    import duckdb
+
+    version = storage_version()
+    con = duckdb.connect()
+    try:
+        option = "" if version == "latest" else f" (storage_version '{version}')"
+        con.execute(f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as build_file{option}")
+        con.execute("detach build_file")
+    finally:
+        con.close()
 
 
 def engine_settings(dbt: DbtCliResource) -> Settings:

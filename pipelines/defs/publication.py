@@ -28,9 +28,9 @@ def review_pack(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         paths = write_pack()
     except Exception as e:
         settings = Settings.from_env()
-        message = (f"Published, pack stale: the warehouse {settings.warehouse} is the new build, but the review "
-                   f"pack under {pack_dir()} could not be written ({type(e).__name__}: {str(e)[:300]}) and is still "
-                   "the previous one. Write it again with `.venv/bin/review-publish --pack`.")  # fmt: skip
+        message = (f"Published, pack stale: write it again with `.venv/bin/review-publish --pack`. The warehouse "
+                   f"{settings.warehouse} is the new build, but the review pack under {pack_dir()} could not be "
+                   f"written ({type(e).__name__}: {str(e)[:300]}) and is still the previous build's.")  # fmt: skip
         with contextlib.suppress(OSError):
             log_event(settings, context.run.run_id, "warning", stage="review pack", message=message)
         raise dg.Failure(message) from e

@@ -27,7 +27,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 
-from pipelines.defs.dbt import discard_build_file, engine_settings, review_dbt_assets
+from pipelines.defs.dbt import create_duckdb_file, discard_build_file, engine_settings, review_dbt_assets
 from pipelines.operations import WriterLock, fault_point, log_event, now_utc, read_events, run_events
 from pipelines.settings import Settings
 
@@ -98,6 +98,7 @@ def export_spark_build(settings: Settings) -> int:
     tables = spark_tables(settings)
     if not any(schema == "marts" for schema, _, _ in tables):
         raise dg.Failure(f"No Spark build to publish under {settings.spark_dir}: the dbt step did not produce one.")
+    create_duckdb_file(settings.build_path)  # in the storage format analysts' CLIs read
     con = duckdb.connect(str(settings.build_path))
     try:
         for schema, name, folder in tables:
