@@ -20,8 +20,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	touch $@
 
 setup: $(VENV)/.synced
-	@mkdir -p $(DAGSTER_HOME) data/raw/projects data/raw/expenditures data/raw/beneficiaries
-	@$(VENV)/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+	@mkdir -p "$$DAGSTER_HOME" data/raw/projects data/raw/expenditures data/raw/beneficiaries
 
 # The refresh job with Dagster's and dbt's detail in a log file (data/logs/), ending in a summary screen.
 refresh: setup
@@ -48,8 +47,8 @@ PORT ?= 3000
 dev: setup
 	$(VENV)/bin/dagster dev -m pipelines -p $(PORT)
 
-# An SQL shell on the published warehouse, read-only, with the pinned DuckDB (the registry's duckdb CLI
-# cannot read files DuckDB 2.0 writes). SQL="..." runs one statement; piped input works too.
+# An SQL shell on the published warehouse, read-only, with the pinned DuckDB (nothing to install).
+# SQL="..." runs one statement; piped input works too.
 sql: $(VENV)/.synced
 	@$(PY) -m pipelines.sql $(if $(SQL),-c "$$SQL")
 

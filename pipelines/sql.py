@@ -2,9 +2,8 @@
 
     python -m pipelines.sql [--warehouse PATH] [-c SQL]
 
-Why not the `duckdb` CLI: the project pins DuckDB 2.0 (the Python package), and the newest CLI the
-registry offers (duckdb-cli 1.5.x) cannot open a file written by DuckDB 2.0. This shell is the same
-engine that wrote the file. Read-only: a refresh can replace the file meanwhile (your connection keeps
+It needs nothing beyond the project's venv (the `duckdb` CLI from PyPI, 1.5.x, works too: the published
+file is written in storage format v1.5.0, see REVIEW_DUCKDB_STORAGE_VERSION). Read-only: a refresh can replace the file meanwhile (your connection keeps
 its snapshot; reconnect with `.reopen` to see the new build) and nothing typed here can change it.
 
 Statements end with `;` (several lines are fine). Commands: `.tables`, `.schema TABLE`, `.reopen`,

@@ -146,3 +146,16 @@ def test_make_dev_serves_the_code_location_on_the_chosen_port(tmp_path):
     loc = entry["locationOrLoadError"]
     assert loc["__typename"] == "RepositoryLocation", loc
     assert "refresh" in {j["name"] for j in loc["repositories"][0]["jobs"]}
+
+
+def test_the_published_file_is_in_a_storage_format_the_pypi_cli_reads(tree):
+    tags = tree.query("select tags from duckdb_databases() where path = ?", [str(tree.warehouse)])
+    assert tags and tags[0][0].get("storage_version") == "v1.5.0+"
+    # With a DuckDB 1.5 CLI at hand (REVIEW_TEST_DUCKDB_CLI, e.g. from `pip install duckdb-cli==1.5.6`), open it.
+    cli = os.environ.get("REVIEW_TEST_DUCKDB_CLI") or shutil.which("duckdb")
+    if not cli:
+        pytest.skip("no duckdb CLI to open the file with (set REVIEW_TEST_DUCKDB_CLI)")
+    r = subprocess.run([cli, "-readonly", "-csv", str(tree.warehouse), "-c",
+                        "select count(*) from marts.rpt_reconciliation"], capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["count_star()", "31"]

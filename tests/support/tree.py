@@ -2,9 +2,9 @@
 
 `Tree(root)` holds one deployment: drop zone, lake, warehouse, editions, pack, logs, all under `root`
 (the tests put a `'` in root's name, so that every refresh also proves paths are quoted in SQL).
-`tree.refresh()` runs the real `refresh` job in this process (pipelines/refresh.py's run_refresh_job,
-an ephemeral Dagster instance) with the settings pointed at the tree, restores the environment, and
-returns the outcome; it never fails the test by itself.
+`tree.refresh()` runs the real `refresh` job in this process (an ephemeral Dagster instance) with the
+settings pointed at the tree, restores the environment, and returns the run id, success and error
+messages; it never fails the test by itself.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import contextlib
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -28,6 +29,13 @@ B_HEADER = "service_id,beneficiary_id,sex,service_type,service_date,country_of_s
 def services(prefix: str, n: int, sex: str = "F", date: str = "2009-03-01") -> str:
     """n pre-consular services in FRA, one person each (ids <prefix>1..n)."""
     return "".join(f"{prefix}S{i},{prefix}C{i},{sex},pre_consular,{date},FRA,2010-01-01\n" for i in range(1, n + 1))
+
+
+@dataclass
+class Run:
+    run_id: str
+    success: bool
+    errors: list[str]
 
 
 class Tree:
@@ -74,11 +82,26 @@ class Tree:
             os.environ.clear()
             os.environ.update(saved)
 
-    def refresh(self, **extra: str):
-        from pipelines.refresh import run_refresh_job
+    def refresh(self, **extra: str) -> "Run":
+        """The Dagster `refresh` job in this process on an ephemeral instance (what every refresh runs)."""
+        import dagster as dg
+
+        from pipelines.definitions import defs
 
         with self.environment(**extra):
-            return run_refresh_job()
+            result = defs.resolve_job_def("refresh").execute_in_process(
+                instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+            )
+        errors = []
+        for e in result.all_events:
+            err = getattr(e.event_specific_data, "error", None) if e.event_specific_data else None
+            if err is not None:
+                text = []
+                while err is not None:
+                    text.append(err.message.strip())
+                    err = err.cause
+                errors.append(f"{e.step_key or e.event_type_value}: " + "\n".join(text))
+        return Run(result.run_id, result.success, errors)
 
     def events(self, run_id: str | None = None) -> list[dict]:
         from pipelines.operations import read_events
