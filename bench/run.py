@@ -307,6 +307,7 @@ def compare_with_baseline(work: Path) -> tuple[int, int, list[str]]:
     """(agreeing, total, first disagreements): baseline values vs the warehouse (years and window)."""
     import duckdb
 
+    baseline_sql = str(work / "baseline_values.parquet").replace("'", "''")
     con = duckdb.connect(str(work / "warehouse" / "review.duckdb"), read_only=True)
     try:
         rows = con.execute(
@@ -316,7 +317,7 @@ def compare_with_baseline(work: Path) -> tuple[int, int, list[str]]:
                 union all
                 select indicator_code, window_start || '-' || window_end, value from marts.fct_indicator_window
             ),
-            b as (select indicator_code, period, value from read_parquet('{work / "baseline_values.parquet"}'))
+            b as (select indicator_code, period, value from read_parquet('{baseline_sql}'))
             select coalesce(wh.indicator_code, b.indicator_code), coalesce(wh.period, b.period), wh.value, b.value,
                    (wh.value is null and b.value is null) or abs(wh.value - b.value) <= 1e-6 * greatest(1, abs(b.value))
             from wh full join b using (indicator_code, period)
