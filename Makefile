@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 # Dagster keeps run history here (the UI and CLI share it).
 export DAGSTER_HOME ?= $(abspath .dagster_home)
 
-.PHONY: setup demo test test-fast refresh dev bench clean chromium
+.PHONY: setup demo test test-fast refresh dev sql bench clean chromium
 
 $(VENV)-tools/bin/uv:
 	python3 -m venv $(VENV)-tools
@@ -20,11 +20,11 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	touch $@
 
 setup: $(VENV)/.synced
-	@mkdir -p $(DAGSTER_HOME) data/raw/projects data/raw/expenditures data/raw/beneficiaries
-	@$(VENV)/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+	@mkdir -p "$$DAGSTER_HOME" data/raw/projects data/raw/expenditures data/raw/beneficiaries
 
+# The refresh job with Dagster's and dbt's detail in a log file (data/logs/), ending in a summary screen.
 refresh: setup
-	$(VENV)/bin/dagster asset materialize -m pipelines --select '*'
+	$(PY) -m pipelines.refresh
 
 demo: setup
 	$(PY) -m pipelines.demo
@@ -41,8 +41,16 @@ test: setup chromium
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
 
+# The Dagster UI on http://localhost:$(PORT) (make dev PORT=3001). The code location calls the venv's dbt
+# by its path (pipelines/defs/dbt.py): the venv need not be on PATH.
+PORT ?= 3000
 dev: setup
-	$(VENV)/bin/dagster dev -m pipelines
+	$(VENV)/bin/dagster dev -m pipelines -p $(PORT)
+
+# An SQL shell on the published warehouse, read-only, with the pinned DuckDB (nothing to install).
+# SQL="..." runs one statement; piped input works too.
+sql: $(VENV)/.synced
+	@$(PY) -m pipelines.sql $(if $(SQL),-c "$$SQL")
 
 # Not part of `make test` (~25 min): scale-10 extracts generated once into bench/cache/, then the
 # hand-written DuckDB baseline, a full refresh and a refresh after one 1% file, timed with peak RSS;
@@ -51,4 +59,4 @@ bench: setup
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf data/lake data/warehouse dbt_project/target .dagster_home
+	rm -rf data/lake data/warehouse data/logs dbt_project/target .dagster_home

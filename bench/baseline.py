@@ -16,7 +16,7 @@ SEEDS = HERE.parent / "dbt_project" / "seeds"
 
 
 def main(raw: str, out: str) -> None:
-    sql = (HERE / "baseline.sql").read_text().replace("${RAW}", raw).replace("${SEEDS}", str(SEEDS))
+    sql = (HERE / "baseline.sql").read_text().replace("${RAW}", raw.replace("'", "''")).replace("${SEEDS}", str(SEEDS).replace("'", "''"))  # in SQL strings
     con = duckdb.connect()  # in memory, DuckDB's defaults: every core, 80% of the machine's memory
     stages: dict[str, float] = {}
     for stmt in (s for s in sql.split(";\n") if s.strip()):
@@ -30,7 +30,8 @@ def main(raw: str, out: str) -> None:
         con.execute(stmt)
         stages[stage] = stages.get(stage, 0.0) + time.perf_counter() - t0
     t0 = time.perf_counter()
-    con.execute(f"copy (select * from indicator_values order by all) to '{out}' (format parquet)")
+    out_sql = str(out).replace("'", "''")
+    con.execute(f"copy (select * from indicator_values order by all) to '{out_sql}' (format parquet)")
     stages["indicators"] += time.perf_counter() - t0
     n = con.execute("select count(*), count(distinct indicator_code) from indicator_values").fetchall()[0]
     print(f"{n[0]} values of {n[1]} indicators")

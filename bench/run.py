@@ -9,7 +9,9 @@
    - baseline      bench/baseline.sql in one DuckDB process (row checks, re-delivery rule, every core
                    indicator for every year and the review window) straight from the raw CSVs;
    - full refresh  `dagster asset materialize -m pipelines --select '*'` on an empty lake and warehouse;
-   - +1% file      the same command after one new beneficiaries file of 1% of the beneficiary rows.
+   - +1% file      the same command after one new beneficiaries file of 1% of the beneficiary rows;
+   - nothing new   the same command again, nothing changed: ingest recognises every file by its hash and
+                   the refresh stops there (no dbt build, no publish), start-up included.
    Per-stage times come from the Dagster run's step events (DAGSTER_HOME is a folder of the work dir)
    and per-model times from dbt's run_results.json.
 3. Checks that the baseline and the warehouse agree on every indicator value (years and window), prints
@@ -43,6 +45,7 @@ INCREMENT_NAME = "zz_bench_increment_1pct.csv"
 TARGET_FULL_VS_BASELINE = 2.5
 TARGET_PEAK_RSS = 2 * 1024**3
 TARGET_INCREMENT_SHARE = 0.10
+TARGET_NOOP_SECONDS = 15.0  # issue 12, item 6: a refresh with nothing new, at scale 10, start-up included
 
 
 # --- measuring a process tree -----------------------------------------------------------------------------
@@ -304,6 +307,7 @@ def compare_with_baseline(work: Path) -> tuple[int, int, list[str]]:
     """(agreeing, total, first disagreements): baseline values vs the warehouse (years and window)."""
     import duckdb
 
+    baseline_sql = str(work / "baseline_values.parquet").replace("'", "''")
     con = duckdb.connect(str(work / "warehouse" / "review.duckdb"), read_only=True)
     try:
         rows = con.execute(
@@ -313,7 +317,7 @@ def compare_with_baseline(work: Path) -> tuple[int, int, list[str]]:
                 union all
                 select indicator_code, window_start || '-' || window_end, value from marts.fct_indicator_window
             ),
-            b as (select indicator_code, period, value from read_parquet('{work / "baseline_values.parquet"}'))
+            b as (select indicator_code, period, value from read_parquet('{baseline_sql}'))
             select coalesce(wh.indicator_code, b.indicator_code), coalesce(wh.period, b.period), wh.value, b.value,
                    (wh.value is null and b.value is null) or abs(wh.value - b.value) <= 1e-6 * greatest(1, abs(b.value))
             from wh full join b using (indicator_code, period)
@@ -361,7 +365,7 @@ def machine() -> dict[str, str]:
 
 
 def report(scale: float, rows: dict[str, int], base: Measured, full: Measured, inc: Measured,
-           agree: tuple[int, int, list[str]], info: dict[str, str], inc_rows: int) -> str:  # fmt: skip
+           agree: tuple[int, int, list[str]], info: dict[str, str], inc_rows: int, noop: Measured) -> str:  # fmt: skip
     ratio = full.seconds / base.seconds
     peak = max(full.peak_rss, inc.peak_rss)
     dbt_full = dict(full.stages).get("review_dbt_assets", 0.0)
@@ -385,6 +389,7 @@ def report(scale: float, rows: dict[str, int], base: Measured, full: Measured, i
         f"| baseline: `bench/baseline.sql`, one DuckDB process (fastest of {len(base.all_seconds)}) | {base.seconds:.1f} s | {gib(base.peak_rss)} | 1.00× |",
         f"| full refresh: `dagster asset materialize -m pipelines --select '*'` | {full.seconds:.1f} s | {gib(full.peak_rss)} | {ratio:.2f}× |",
         f"| refresh after one new 1% file | {inc.seconds:.1f} s | {gib(inc.peak_rss)} | {inc.seconds / base.seconds:.2f}× |",
+        f"| refresh with nothing new (not rebuilt) | {noop.seconds:.1f} s | {gib(noop.peak_rss)} | {noop.seconds / base.seconds:.2f}× |",
         "",
         f"Peak RSS by process at the moment of the peak: full refresh: {peak_parts(full)}; +1% file: "
         f"{peak_parts(inc)}; baseline: {peak_parts(base)}.",
@@ -427,6 +432,11 @@ def report(scale: float, rows: dict[str, int], base: Measured, full: Measured, i
         f"publishing: {ok(inc_variable <= TARGET_INCREMENT_SHARE * full.seconds)} with that fixed cost; "
         f"{ok(inc.seconds <= TARGET_INCREMENT_SHARE * full.seconds)} if the dbt build is not counted as fixed "
         f"(its cost grows with the total volume, not with the change: see docs/performance.md).",
+        f"- A refresh with nothing new under {TARGET_NOOP_SECONDS:.0f} s at scale 10, start-up included: "
+        f"{noop.seconds:.1f} s at scale {scale:g} (steps: "
+        + ", ".join(f"{names.get(k, k)} {v:.1f} s" for k, v in noop.stages)
+        + f"; start-up and other {overhead(noop):.1f} s)"
+        + (f": {ok(noop.seconds <= TARGET_NOOP_SECONDS)}." if scale == 10 else " (the target is for scale 10)."),
         "",
         "Baseline = the limit: the same row checks, re-delivery rule and core indicators, without "
         "pseudonymisation, the lake, audit tables, breakdowns, reconciliation, dbt tests or atomic publishing. "
@@ -468,8 +478,11 @@ def main(argv: list[str] | None = None) -> int:
     inc_rows = round(0.01 * rows["beneficiaries"])
     write_increment(work / "raw", inc_rows)
     inc = run_refresh("refresh after +1% file", work, "increment_refresh.log")
+    noop = run_refresh("refresh with nothing new", work, "noop_refresh.log")
+    if "Nothing new since the published build" not in noop.log.read_text():
+        print("warning: the refresh with nothing new rebuilt the warehouse (see its log)", file=sys.stderr)
 
-    text = report(args.scale, rows, base, full, inc, agree, machine(), inc_rows)
+    text = report(args.scale, rows, base, full, inc, agree, machine(), inc_rows, noop)
     print()
     print(text)
     if not args.no_write:

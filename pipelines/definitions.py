@@ -1,5 +1,7 @@
 """The Dagster code location: small modules under pipelines/defs composed into one Definitions."""
 
+import warnings
+
 import dagster as dg
 
 from pipelines.defs.automation import drop_zone_sensor, nightly_refresh, pre_council_refresh, with_freshness
@@ -19,6 +21,12 @@ refresh_job = dg.define_asset_job(
 def build_defs(dbt_target: str | None = None) -> dg.Definitions:
     """The code location, with dbt on the engine `dbt_target` (duckdb or spark; REVIEW_DBT_TARGET's by
     default): the `dbt` resource is the switch, and the publish step follows it."""
+    with warnings.catch_warnings():  # map_asset_specs is a preview API: its warning is noise on every load
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return _definitions(dbt_target)
+
+
+def _definitions(dbt_target: str | None) -> dg.Definitions:
     return dg.Definitions(
         assets=[*ingest_assets, review_dbt_assets, warehouse, review_pack],
         asset_checks=[published_figures_hold],

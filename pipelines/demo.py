@@ -1,72 +1,21 @@
-"""`make demo`: synthetic extracts (if the drop zone is empty), a full refresh, and a short summary.
+"""`make demo`: synthetic extracts (if the drop zone is empty), a full refresh, and the summary screen of
+`make refresh` (pipelines/refresh.py; Dagster's and dbt's detail go to the log file it names).
 
     python -m pipelines.demo [--scale 1] [--no-generate]
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-import duckdb
-
+from pipelines.refresh import refresh_and_report
 from pipelines.settings import Settings
 from schemas import KINDS
 
 
 def drop_zone_is_empty(raw_dir: Path) -> bool:
     return not any(p.suffix.lower() == ".csv" for kind in KINDS for p in (raw_dir / kind).glob("*"))
-
-
-def run_refresh() -> bool:
-    """The same job `dagster asset materialize -m pipelines --select '*'` runs, recorded in DAGSTER_HOME."""
-    import dagster as dg
-
-    from pipelines.definitions import defs
-
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    result = defs.resolve_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
-    return result.success
-
-
-def summary(settings: Settings) -> str:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
-        holding, figures = q("select count(*) filter (where holds), count(*) from marts.rpt_reconciliation")[0]
-        not_holding = q(
-            "select indicator_code, period, published_value, computed_value from marts.rpt_reconciliation "
-            "where not holds order by 1, 2"
-        )
-        rows_rejected = q("select count(*) from (select distinct kind, file_name, row_number from audit.rejected_rows)")[0][0]
-        reasons = q(
-            "select check_name, count(*) as n from audit.rejected_rows group by 1 order by n desc, 1 limit 5"
-        )
-        files = q("select kind, file_name, message from audit.rejected_files order by 1, 2")
-        held = q("select count(*) from audit.held_rows")[0][0]
-        valid = q("select coalesce(sum(rows_valid), 0) from audit.source_files")[0][0]
-        n_ind, years = q("select count(distinct indicator_code), min(year) || '-' || max(year) from marts.fct_indicator_values")[0]
-    finally:
-        con.close()
-    lines = [
-        "",
-        "=" * 78,
-        f"Warehouse: {settings.warehouse}",
-        f"  {n_ind} indicators, years {years}; {valid:,} valid source rows.",
-        "  Open it read-only, e.g.:",
-        f"    .venv/bin/python -c \"import duckdb; c = duckdb.connect('{settings.warehouse}', read_only=True); "
-        "print(c.sql('select * from marts.rpt_reconciliation'))\"",
-        f"Published figures holding: {holding} of {figures}",
-    ]
-    lines += [f"  does not hold: {r[0]} {r[1]}: published {r[2]:,.0f}, computed {r[3]}" for r in not_holding]
-    lines.append(f"Rejected rows: {rows_rejected:,} (audit.rejected_rows); top reasons:")
-    lines += [f"  {n:>8,}  {name}" for name, n in reasons]
-    lines.append(f"Rejected files: {len(files)} (audit.rejected_files)")
-    lines += [f"  {k}/{f}: {m}" for k, f, m in files]
-    lines.append(f"Held rows (unknown project): {held:,} (audit.held_rows)")
-    lines.append("=" * 78)
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,18 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"No extracts under {settings.raw_dir}: generating SYNTHETIC demo extracts (scale {args.scale:g}) ...")
         generate(settings.raw_dir, scale=args.scale)
         print(f"  generated in {time.perf_counter() - t:.0f} s")
-    t = time.perf_counter()
-    ok = run_refresh()
-    print(f"Refresh {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - t:.0f} s")
-    if not ok or not settings.warehouse.exists():
-        print("The warehouse was not published; see the run log above.", file=sys.stderr)
-        return 1
-    print(summary(settings))
-    from pipelines.publication.cli import write_pack
-
-    paths = write_pack(warehouse=settings.warehouse)  # disclosure-controlled, like everything published
-    print(f"Review pack: {paths['html']}\n             {paths['xlsx']}")
-    return 0
+    # The refresh job (ingest, dbt build, publish, review pack) with its detail in a log file, and the
+    # screen of `make refresh`.
+    return refresh_and_report(settings)
 
 
 if __name__ == "__main__":

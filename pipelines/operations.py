@@ -13,6 +13,7 @@ into `audit.refresh_log` so analysts see every attempt, published or not, with i
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import time
@@ -111,3 +112,97 @@ class WriterLock(dg.ConfigurableResource):
                     fh.truncate(0)
                     fcntl.flock(fh, fcntl.LOCK_UN)
                 fh.close()
+
+
+# --- what a build is made of: a refresh with nothing new is not rebuilt ----------------------------------------
+
+# What decides a build's contents besides the files: the dbt project and the ingest code (validation,
+# pseudonymisation, the lake's layout). The lake's cache keys carry the pseudonym key's fingerprint and
+# INGEST_VERSION already; hashing the sources too catches a change that forgot to bump it.
+CODE_GLOBS = (
+    ("dbt_project", ("models", "macros", "seeds", "tests", "snapshots", "analyses")),
+    ("pipelines", ("ingest.py",)),
+    ("schemas", (".",)),
+)
+
+
+def code_fingerprint() -> str:
+    """SHA-256 of every file that decides the build (dbt models/macros/seeds/tests, dbt_project.yml,
+    profiles.yml, pipelines/ingest.py, schemas/) by path and content."""
+    from pipelines.settings import REPO
+
+    files: set[Path] = {REPO / "dbt_project" / "dbt_project.yml", REPO / "dbt_project" / "profiles.yml"}
+    for top, subs in CODE_GLOBS:
+        for sub in subs:
+            base = REPO / top / sub
+            if base.is_file():
+                files.add(base)
+            elif base.is_dir():
+                files.update(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    h = hashlib.sha256()
+    for p in sorted(files):
+        if p.exists():
+            h.update(str(p.relative_to(REPO)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def inputs_fingerprint(settings: Settings, editions_view: Path | None = None) -> dict:
+    """What this refresh builds from: the lake manifest of each kind (file name, status, SHA-256 and cache
+    key of every delivery: the key carries the pseudonym key's fingerprint and the ingest version), the
+    editions a build reads (name and manifest digest), the engine and the code. Equal fingerprints give
+    equal builds."""
+    import polars as pl
+
+    files = []
+    for m in sorted((settings.lake_dir / "manifest").glob("*.parquet")):
+        df = pl.read_parquet(m)
+        cols = [c for c in ("kind", "file_name", "status", "sha256", "cache_key") if c in df.columns]
+        files += [list(r) for r in df.select(cols).rows()]
+    editions = []
+    if editions_view is not None and editions_view.is_dir():
+        for d in sorted(editions_view.iterdir()):
+            if d.is_dir():
+                editions.append([d.name, sorted((f.name, _sha256(f)) for f in d.iterdir() if f.is_file())])
+    body = {"files": sorted(files), "editions": editions, "engine": settings.dbt_target, "code": code_fingerprint()}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    return {"digest": digest, "files": len(files), "editions": len(editions), "code": body["code"][:16]}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def last_published(settings: Settings) -> dict | None:
+    """The refresh log's last `published` event (None when nothing was published or the file is gone)."""
+    if not settings.warehouse.exists():
+        return None
+    published = [e for e in read_events(settings) if e.get("event") == "published"]
+    return published[-1] if published else None
+
+
+def run_events(settings: Settings, run_id: str) -> list[dict]:
+    return [e for e in read_events(settings) if e.get("run_id") == run_id]
+
+
+# --- what a failure of the environment means, in one line ------------------------------------------------------
+
+
+def environment_advice(text: str, settings: Settings, retry: str = "refresh again") -> str | None:
+    """One line saying what to do when `text` (an error message or traceback) shows a fault of the
+    machine rather than of the data or code: a full disk, a folder without write permission, a process
+    holding the published file for writing. None otherwise."""
+    t = text.lower()
+    folder = settings.warehouse.parent
+    if "no space left on device" in t or "errno 28" in t or "disk is full" in t or "not enough space" in t:
+        return f"The disk is full (writing under {folder} or {settings.lake_dir}): free space there and {retry}."
+    if "could not set lock on file" in t or "conflicting lock" in t:
+        return (f"Another process holds {settings.warehouse} open for writing (DuckDB allows one writer or many "
+                f"readers): close that connection, or open it with read_only=True, and {retry}.")  # fmt: skip
+    if "permission denied" in t or "read-only file system" in t or "errno 13" in t or "errno 30" in t:
+        return (f"No permission to write under {folder} (or {settings.lake_dir}): make the folder writable for "
+                f"this user (or point REVIEW_WAREHOUSE / REVIEW_LAKE_DIR elsewhere) and {retry}.")  # fmt: skip
+    return None

@@ -9,6 +9,11 @@ REVIEW_DBT_TARGET     the engine dbt builds with: `duckdb` (default) or `spark` 
                       (REVIEW_SPARK_DIR overrides), and publishing copies them into REVIEW_WAREHOUSE.
 REVIEW_SPARK_MASTER   Spark master URL of the spark target (default local[*]; read by profiles.yml)
 
+Read where they act (README, Settings): REVIEW_SHRINK_LIMIT_PCT and REVIEW_ALLOW_SHRINK (the publish
+guard, pipelines/defs/publish.py), REVIEW_ALWAYS_REBUILD and REVIEW_DUCKDB_STORAGE_VERSION
+(pipelines/defs/dbt.py), REVIEW_LOG_DIR (pipelines/refresh.py), REVIEW_LOCK_WAIT_SECONDS
+(pipelines/operations.py).
+
 Unset, paths default to the repository's own data/ folder; set, a relative path is taken from the
 current directory. dbt sees the same values: Dagster passes REVIEW_LAKE_DIR, REVIEW_DBT_PATH (the
 file of the build in progress), REVIEW_DBT_TARGET and REVIEW_SPARK_DIR to the dbt process, and

@@ -174,6 +174,7 @@ def test_sigkill_at_any_point_leaves_the_published_warehouse_whole(published, tm
 def test_two_refreshes_at_once_write_one_at_a_time(published, tmp_path):
     root, raw, env = published
     wh = Path(env["REVIEW_WAREHOUSE"])
+    env = env | {"REVIEW_ALWAYS_REBUILD": "1"}  # both build and publish, though nothing changed
     a = start_refresh(env, tmp_path / "a.log")
     b = start_refresh(env, tmp_path / "b.log")
     assert a.wait(300) == 0 and b.wait(300) == 0
@@ -191,9 +192,13 @@ def test_rerun_on_unchanged_files_changes_nothing_and_validates_nothing(publishe
     root, raw, env = published
     wh = Path(env["REVIEW_WAREHOUSE"])
     before = values(wh)
+    mtime = wh.stat().st_mtime_ns
     refresh(env, tmp_path / "again.log")
     assert values(wh) == before
-    assert "[cached]" in (tmp_path / "again.log").read_text()
+    log = (tmp_path / "again.log").read_text()
+    assert "[cached]" in log
+    assert "Nothing new since the published build" in log and "Not rebuilt, not republished." in log
+    assert wh.stat().st_mtime_ns == mtime  # not republished
 
 
 def test_a_second_refresh_gives_up_with_a_clear_message_when_told_not_to_wait(published, tmp_path):

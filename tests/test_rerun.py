@@ -2,8 +2,9 @@
 
 Three real refreshes over the hand-built fixture of test_warehouse_e2e.py:
   1. first refresh (the session's, shared with test_warehouse_e2e.py; conftest.e2e_refresh);
-  2. the same files again, on a byte-for-byte copy of run 1's raw files, lake and warehouse: no value in
-     marts or audit changes, and every file is served from the lake cache (validated once, by content);
+  2. the same files again, on a byte-for-byte copy of run 1's raw files, lake and warehouse, rebuilt
+     (REVIEW_ALWAYS_REBUILD=1): no value in marts or audit changes, and every file is served from the lake
+     cache (validated once, by content);
   3. one more expenditures delivery, extracted later, correcting AA.0003's 2009 expenditure from -50 to 25:
      exactly the values that depend on it change, and nothing else.
 """
@@ -11,6 +12,7 @@ Three real refreshes over the hand-built fixture of test_warehouse_e2e.py:
 from __future__ import annotations
 
 import math
+import os
 import shutil
 
 import duckdb
@@ -68,7 +70,13 @@ def runs(e2e_refresh, tmp_path_factory):
                  ["value", "numerator", "denominator", "yearly_mean", "first_year_value", "last_year_value",
                   "change_pct"])  # fmt: skip
 
-    wh2, res2 = refresh_run(raw, tmp)
+    # Rebuilt although nothing changed (a refresh with nothing new is not rebuilt: test_operations.py),
+    # so that the comparison is of two builds.
+    os.environ["REVIEW_ALWAYS_REBUILD"] = "1"
+    try:
+        wh2, res2 = refresh_run(raw, tmp)
+    finally:
+        del os.environ["REVIEW_ALWAYS_REBUILD"]
     snap2 = snapshot(wh2)
     runs_after_2 = query(wh2, "select count(distinct run_id) from audit.refresh_files")[0][0]
 

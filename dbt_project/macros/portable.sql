@@ -72,7 +72,8 @@
 
 {#- The Parquet files matching a glob, as a relation; columns matched by name across files. -#}
 {% macro parquet_files(glob) %}{{ return(adapter.dispatch('parquet_files', 'review_warehouse')(glob)) }}{% endmacro %}
-{% macro default__parquet_files(glob) %}read_parquet('{{ glob }}', union_by_name = true){% endmacro %}
+{#- The glob is a path (any character, ' included): quoted as an SQL string literal. -#}
+{% macro default__parquet_files(glob) %}read_parquet('{{ glob | replace("'", "''") }}', union_by_name = true){% endmacro %}
 {# Spark matches columns by name across Parquet files (spark.sql.parquet.mergeSchema is set by the profile). #}
 {% macro spark__parquet_files(glob) %}parquet.`{{ glob }}`{% endmacro %}
 

@@ -1,6 +1,8 @@
 """Publication in Dagster: the review pack after every published refresh, and a job that freezes an
 edition (the edition's name comes from the run config)."""
 
+import contextlib
+
 import dagster as dg
 
 from pipelines.defs.publish import warehouse
@@ -15,9 +17,25 @@ from pipelines.defs.publish import warehouse
     kinds={"html", "excel"},
 )
 def review_pack(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """Runs after the warehouse was replaced: a failure here leaves the new warehouse published and the
+    previous pack in place, and says so ("published, pack stale") in the run and the refresh log."""
+    from pipelines.operations import log_event
+    from pipelines.publication import pack_dir
     from pipelines.publication.cli import write_pack
+    from pipelines.settings import Settings
 
-    paths = write_pack()
+    try:
+        paths = write_pack()
+    except Exception as e:
+        settings = Settings.from_env()
+        message = (f"Published, pack stale: write it again with `.venv/bin/review-publish --pack`. The warehouse "
+                   f"{settings.warehouse} is the new build, but the review pack under {pack_dir()} could not be "
+                   f"written ({type(e).__name__}: {str(e)[:300]}) and is still the previous build's.")  # fmt: skip
+        with contextlib.suppress(OSError):
+            log_event(settings, context.run.run_id, "warning", stage="review pack", message=message)
+        raise dg.Failure(message) from e
+    with contextlib.suppress(OSError):
+        log_event(Settings.from_env(), context.run.run_id, "pack_written", html=str(paths["html"]), xlsx=str(paths["xlsx"]))
     context.log.info(f"Review pack written: {paths['html']}, {paths['xlsx']}")
     return dg.MaterializeResult(metadata={"html": str(paths["html"]), "xlsx": str(paths["xlsx"]), "csv": str(paths["csv"])})
 
@@ -30,7 +48,12 @@ class EditionConfig(dg.Config):
 def freeze_edition(context: dg.OpExecutionContext, config: EditionConfig) -> str:
     from pipelines.publication.editions import publish_edition
 
-    path = publish_edition(config.edition)
+    from pipelines.publication.editions import EditionError
+
+    try:
+        path = publish_edition(config.edition)
+    except EditionError as e:
+        raise dg.Failure(str(e)) from None
     context.log.info(f"Edition {config.edition!r} frozen at {path}")
     return str(path)
 

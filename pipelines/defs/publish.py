@@ -10,9 +10,16 @@ Parquet (<folder of REVIEW_WAREHOUSE>/spark/warehouse/<schema>.db/<table>/). Pub
 build file from those tables (every table of every schema; views such as the staging views over the lake
 are not copied) and goes on exactly as on DuckDB: refresh log, reconciliation count, atomic rename. So
 analysts keep opening the same DuckDB file whatever engine built it.
+
+The publish guard: a build with markedly fewer valid rows of any kind than the published warehouse
+(more than REVIEW_SHRINK_LIMIT_PCT, default 20 %, fewer: a drop zone pointed at the wrong folder, a kind's
+deliveries missing) is not published; the refresh fails saying what shrank and how to publish it anyway
+(REVIEW_ALLOW_SHRINK=1). A first build (no published warehouse) is not guarded. Any failure here removes
+the build file, so a failed refresh leaves no debris beside the published warehouse.
 """
 
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -20,8 +27,8 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 
-from pipelines.defs.dbt import discard_build_file, engine_settings, review_dbt_assets
-from pipelines.operations import WriterLock, fault_point, log_event, now_utc, read_events
+from pipelines.defs.dbt import create_duckdb_file, discard_build_file, engine_settings, review_dbt_assets
+from pipelines.operations import WriterLock, fault_point, log_event, now_utc, read_events, run_events
 from pipelines.settings import Settings
 
 RECONCILIATION = dg.AssetKey(["marts", "rpt_reconciliation"])
@@ -51,6 +58,8 @@ def refresh_log_rows(events: list[dict], current_run: str, finished_at: str) -> 
             r.update(finished_at=e["at"], published=True, reason="all blocking checks passed")
         elif e["event"] == "failed" and not r["published"]:
             r.update(finished_at=e["at"], reason=f"{e.get('stage', '')}: {e.get('reason', '')}")
+        elif e["event"] == "unchanged" and not r["published"]:
+            r.update(finished_at=e["at"], reason="nothing new since the published build: not rebuilt")
     cur = runs.setdefault(current_run, {"started_at": None, "raw_dir": None})
     cur.update(finished_at=finished_at, published=True, reason="all blocking checks passed")
     return [
@@ -89,6 +98,7 @@ def export_spark_build(settings: Settings) -> int:
     tables = spark_tables(settings)
     if not any(schema == "marts" for schema, _, _ in tables):
         raise dg.Failure(f"No Spark build to publish under {settings.spark_dir}: the dbt step did not produce one.")
+    create_duckdb_file(settings.build_path)  # in the storage format analysts' CLIs read
     con = duckdb.connect(str(settings.build_path))
     try:
         for schema, name, folder in tables:
@@ -118,7 +128,7 @@ def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_i
     con.execute(REFRESH_DDL)
     if settings.warehouse.exists():
         # Keep the file history of earlier refreshes (read-only attach: analysts may have the file open).
-        con.execute(f"attach '{settings.warehouse}' as previous (read_only)")
+        con.execute(f"attach '{_sql_path(settings.warehouse)}' as previous (read_only)")
         has_files = con.execute(
             "select count(*) from duckdb_tables() where database_name = 'previous' and schema_name = 'audit' "
             "and table_name = 'refresh_files'"
@@ -154,6 +164,82 @@ def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_i
     return dict(zip(keys, (int(v) for v in totals)))
 
 
+def shrink_limit_pct() -> float:
+    """REVIEW_SHRINK_LIMIT_PCT: how many per cent fewer valid rows of a kind than the published warehouse
+    a build may have and still be published (default 20)."""
+    raw = os.environ.get("REVIEW_SHRINK_LIMIT_PCT", "").strip() or "20"
+    try:
+        value = float(raw)
+    except ValueError:
+        raise dg.Failure(f"REVIEW_SHRINK_LIMIT_PCT must be a number of per cent between 0 and 100, not {raw!r}.") from None
+    if not 0 <= value <= 100:
+        raise dg.Failure(f"REVIEW_SHRINK_LIMIT_PCT must be between 0 and 100, not {raw!r}.")
+    return value
+
+
+def shrink_allowed() -> bool:
+    return os.environ.get("REVIEW_ALLOW_SHRINK", "").strip().lower() in ("1", "true", "yes")
+
+
+VALID_ROWS_SQL = (
+    "select kind, coalesce(sum(rows_valid), 0) from {}.audit.source_files where status = 'loaded' group by kind"
+)  # {}: a quoted database name
+
+
+def valid_rows_by_kind(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, int]:
+    return {k: int(n) for k, n in con.execute(VALID_ROWS_SQL.format(database)).fetchall()}
+
+
+def shrinkage(new: dict[str, int], old: dict[str, int], limit_pct: float) -> list[tuple[str, int, int, float]]:
+    """(kind, published rows, new rows, per cent fewer) of every kind that shrank by more than limit_pct."""
+    out = []
+    for kind in sorted(old):
+        before, after = old[kind], new.get(kind, 0)
+        if before > 0 and after < before:
+            pct = 100.0 * (before - after) / before
+            if pct > limit_pct:
+                out.append((kind, before, after, pct))
+    return out
+
+
+def shrink_message(shrunk: list[tuple[str, int, int, float]], settings: Settings, limit_pct: float) -> str:
+    what = "; ".join(f"{k} {b:,} -> {a:,} valid rows ({p:.0f}% fewer)" for k, b, a, p in shrunk)
+    return (
+        f"Not published: this build has markedly fewer valid rows than the published warehouse: {what}. "
+        f"The published warehouse is unchanged. Check that REVIEW_RAW_DIR ({settings.raw_dir}) holds every "
+        "delivery; if the smaller build is right, publish it with REVIEW_ALLOW_SHRINK=1 "
+        f"(the limit is REVIEW_SHRINK_LIMIT_PCT, now {limit_pct:g}% fewer rows of any kind)."
+    )
+
+
+def publish_guard(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, log) -> None:
+    """Stop a build that lost a large share of any kind's rows against the published warehouse."""
+    if not settings.warehouse.exists():
+        return  # a first build is not guarded
+    limit = shrink_limit_pct()
+    con.execute(f"attach '{_sql_path(settings.warehouse)}' as published_now (read_only)")
+    try:
+        has_table = con.execute(
+            "select count(*) from duckdb_tables() where database_name = 'published_now' and schema_name = 'audit' "
+            "and table_name = 'source_files'"
+        ).fetchall()[0][0]
+        old = valid_rows_by_kind(con, "published_now") if has_table else {}
+    finally:
+        con.execute("detach published_now")
+    build_db = con.execute("select current_database()").fetchall()[0][0]
+    shrunk = shrinkage(valid_rows_by_kind(con, '"' + build_db.replace('"', '""') + '"'), old, limit)
+    if not shrunk:
+        return
+    message = shrink_message(shrunk, settings, limit)
+    if shrink_allowed():
+        note = "Published although it shrank (REVIEW_ALLOW_SHRINK=1): " + message.split(": ", 1)[1].split(" The published")[0]
+        log.warning(note)
+        log_event(settings, run_id, "warning", stage="publish guard", message=note)
+        return
+    log_event(settings, run_id, "failed", stage="publish guard", reason=message)
+    raise dg.Failure(message)
+
+
 @dg.asset(
     key=dg.AssetKey(["warehouse"]),
     deps=list(review_dbt_assets.keys),
@@ -164,21 +250,32 @@ def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_i
 def warehouse(context: dg.AssetExecutionContext, writer_lock: WriterLock, dbt: DbtCliResource) -> dg.MaterializeResult:
     settings = engine_settings(dbt)
     build = settings.build_path
-    if settings.on_spark:
-        n = export_spark_build(settings)
-        context.log.info(f"Copied {n} tables of the Spark build ({settings.spark_dir}) into {build}")
-    if not build.exists():
-        raise dg.Failure(f"No build to publish at {build}: the dbt step did not produce one.")
-    con = duckdb.connect(str(build))
+    run_id = context.run.run_id
     try:
-        totals = _write_refresh_log(con, settings, context.run.run_id)
-        holds = con.execute("select count(*) filter (where holds), count(*) from marts.rpt_reconciliation").fetchall()[0]
-        con.execute("checkpoint")
-    finally:
-        con.close()
-    fault_point("before_publish")
-    os.replace(build, settings.warehouse)
-    log_event(settings, context.run.run_id, "published")
+        if settings.on_spark:
+            n = export_spark_build(settings)
+            context.log.info(f"Copied {n} tables of the Spark build ({settings.spark_dir}) into {build}")
+        if not build.exists():
+            raise dg.Failure(f"No build to publish at {build}: the dbt step did not produce one.")
+        con = duckdb.connect(str(build))
+        try:
+            publish_guard(con, settings, run_id, context.log)
+            totals = _write_refresh_log(con, settings, run_id)
+            holds = con.execute("select count(*) filter (where holds), count(*) from marts.rpt_reconciliation").fetchall()[0]
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        fault_point("before_publish")
+        os.replace(build, settings.warehouse)
+    except Exception as e:
+        discard_build_file(settings)  # nothing of a failed publish stays beside the warehouse
+        with contextlib.suppress(OSError):  # a full disk must not hide the first error
+            if not any(ev.get("event") == "failed" for ev in run_events(settings, run_id)):
+                log_event(settings, run_id, "failed", stage="publish", reason=f"not published: {type(e).__name__}: {e}"[:2000])
+        raise
+    built = [ev for ev in run_events(settings, run_id) if ev.get("event") == "built"]
+    log_event(settings, run_id, "published", fingerprint=built[-1].get("fingerprint") if built else None,
+              holding=int(holds[0]), figures=int(holds[1]))  # fmt: skip
     context.log.info(f"Published {settings.warehouse}")
     return dg.MaterializeResult(
         metadata={

@@ -28,23 +28,50 @@ def write_pack(edition: str | None = None, out_dir: Path | None = None, warehous
     from pipelines.settings import Settings
 
     pub = load_edition(edition) if edition else load_current(warehouse or Settings.from_env().warehouse, disclosure_k())
-    return build_pack(pub, out_dir or pack_dir())
+    out = out_dir or pack_dir()
+    try:
+        return build_pack(pub, out)
+    except BaseException:
+        remove_partial_pack_files(out)
+        raise
+
+
+def remove_partial_pack_files(out_dir: Path) -> list[Path]:
+    """The temporary files (`.<name>.<pid>.tmp`) a failed pack write of this process left in `out_dir`."""
+    import os
+
+    removed = []
+    if out_dir.is_dir():
+        for p in out_dir.rglob(f".*.{os.getpid()}.tmp"):
+            if p.is_file():
+                p.unlink(missing_ok=True)
+                removed.append(p)
+    return removed
 
 
 def compare(name: str, warehouse: Path | None = None) -> list[tuple]:
     """The restatement rows of edition `name` in the current build (marts.rpt_restatement)."""
     import duckdb
 
-    from pipelines.publication.editions import manifest
+    from pipelines.publication.editions import EditionError, manifest
     from pipelines.settings import Settings
 
-    manifest(name)  # a clear error for an unknown edition
+    man = manifest(name)  # a clear error for an unknown edition
     path = warehouse or Settings.from_env().warehouse
+    if not path.exists():
+        raise EditionError(f"no published warehouse at {path}: run a refresh first")
     con = duckdb.connect(str(path), read_only=True)
     try:
         known = con.execute("select count(*) from marts.edition_values where edition = ?", [name]).fetchall()[0][0]
         if not known:
-            raise SystemExit(f"edition {name!r} is not in {path} yet: run a refresh (editions are read by each refresh)")
+            # Frozen after the last refresh, so not in marts.edition_values yet. If it was frozen from this
+            # very build, nothing can differ; otherwise only a refresh can tell what changed, and why.
+            built = con.execute("select max(finished_at) from audit.refresh_log where published").fetchall()[0][0]
+            built = built.isoformat(timespec="seconds") if built else ""
+            if built and man.get("built_at") == built:
+                return []
+            raise EditionError(f"edition {name!r} was frozen from another build than {path} (built {built or 'unknown'}) "
+                               "and no refresh has read it yet: run a refresh, then compare")  # fmt: skip
         return con.execute(
             "select table_name, indicator_code, period, coalesce(dimension || '=' || dimension_value, ''), measure, "
             "edition_value, current_value, change, causes from marts.rpt_restatement where edition = ? "
@@ -76,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.compare:
             rows = compare(args.compare)
             print(f"{len(rows)} published numbers of edition {args.compare!r} differ from the current build.")
+            if not rows:
+                print("  (nothing changed since the edition was frozen)")
             for cause, n in Counter(r[8] for r in rows).most_common():
                 print(f"  {n:>6}  {cause}")
             for r in rows[:40]:
@@ -92,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     except EditionError as e:
         print(f"review-publish: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # duckdb.IOException (a writer holds the file), OSError (disk, permissions)
+        from pipelines.operations import environment_advice
+        from pipelines.settings import Settings
+
+        advice = environment_advice(f"{type(e).__name__}: {e}", Settings.from_env(), retry="try again")
+        print(f"review-publish: {advice or f'{type(e).__name__}: {str(e)[:300]}'}", file=sys.stderr)
         return 1
     return 0
 

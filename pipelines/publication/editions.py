@@ -12,13 +12,23 @@ an immutable copy under $REVIEW_EDITIONS_DIR/<name>/:
     meta.parquet                one row: name, time, code version, rule version, k
     manifest.json               the same, plus the SHA-256 of every file above
 
-The edition is written to a temporary folder and renamed into place; an existing edition is never
-overwritten; its files are made read-only. `verify_edition` re-hashes the files against the manifest.
+The edition is written to a temporary folder (`.tmp-<name>-<pid>/`) and renamed into place; an existing
+edition is never overwritten; its files are made read-only. `verify_edition` re-hashes the files against
+the manifest. Publishes hold an exclusive lock on `<editions>/.publish.lock`, so two publishes of the same
+name run one after the other: the second finds the edition and is refused with one line. A temporary
+folder left by a killed publish is removed by the next publish or refresh.
+
+A refresh never reads the editions folder itself: `ensure_editions_dir` re-verifies every edition and
+links the files of those whose manifest verifies into `<warehouse>.editions/`, the folder dbt reads
+(marts.edition_values, marts.rpt_restatement). Temporary folders, folders without a manifest and
+editions whose files no longer match it are not read (the last ones are named in a warning).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -85,22 +95,91 @@ def _write_empty(folder: Path) -> None:
             os.replace(tmp, target)
 
 
-def ensure_editions_dir(settings: Settings | None = None) -> Path:
-    """Before dbt runs: the editions folder exists with a 0-row placeholder edition (so the glob of
-    marts.edition_values always matches), and dbt sees the folder, the rule and the code version."""
+LOCK_NAME = ".publish.lock"
+TMP_PREFIX = ".tmp-"
+
+
+@contextlib.contextmanager
+def _publish_lock(root: Path, wait: bool = True):
+    """Exclusive lock on the editions folder while an edition is written. Yields False (and holds
+    nothing) when `wait` is False and another publish holds it."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK_NAME, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def remove_stale_temp_folders(root: Path) -> list[str]:
+    """Remove the temporary folders of publishes that died (call with the publish lock held: a live
+    publish holds it while its temporary folder exists). Returns their names."""
+    removed = []
+    if root.is_dir():
+        for p in sorted(root.iterdir()):
+            if p.name.startswith(TMP_PREFIX) and p.is_dir() and not p.is_symlink():
+                _remove(p)
+                removed.append(p.name)
+    return removed
+
+
+def read_view_dir(settings: Settings) -> Path:
+    """The folder a refresh's dbt build reads editions from: the verified editions, linked."""
+    return settings.warehouse.with_name(settings.warehouse.name + ".editions")
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system, or links not allowed: a copy (editions are small)
+        shutil.copyfile(src, dst)
+
+
+def ensure_editions_dir(settings: Settings | None = None) -> tuple[Path, list[str]]:
+    """Before dbt runs: make the folder dbt reads editions from (read_view_dir) hold exactly the editions
+    whose manifest verifies, plus a 0-row placeholder (so the globs of marts.edition_values always match),
+    and tell dbt the rule and code version. Removes temporary folders of killed publishes when no publish
+    is running. Returns (that folder, warnings about editions left out)."""
+    settings = settings or Settings.from_env()
     root = editions_dir()
     _write_empty(root / PLACEHOLDER)
-    os.environ["REVIEW_EDITIONS_DIR"] = str(root)
+    with _publish_lock(root, wait=False) as locked:
+        if locked:
+            remove_stale_temp_folders(root)
+    view = read_view_dir(settings)
+    shutil.rmtree(view, ignore_errors=True)
+    view.mkdir(parents=True)
+    _write_empty(view / PLACEHOLDER)
+    warnings = []
+    for name in list_editions():
+        try:
+            problems = verify_edition(name)
+        except (OSError, ValueError, KeyError) as e:
+            problems = [f"manifest.json unreadable ({type(e).__name__})"]
+        if problems:
+            warnings.append(f"edition {name!r} is not read: its files do not match its manifest ({'; '.join(problems)[:300]})")
+            continue
+        (view / name).mkdir()
+        for f in manifest(name)["files"]:
+            _link_or_copy(root / name / f, view / name / f)
     os.environ["REVIEW_RULE_VERSION"] = rule_version()
     os.environ["REVIEW_CODE_VERSION"] = code_version()
-    return root
+    return view, warnings
 
 
 def list_editions() -> list[str]:
+    """The published editions: folders with a valid edition name and a manifest (never a temporary
+    folder of a publish in progress or killed)."""
     root = editions_dir()
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "manifest.json").exists())
+    return sorted(p.name for p in root.iterdir()
+                  if NAME.match(p.name) and p.is_dir() and not p.is_symlink() and (p / "manifest.json").exists())  # fmt: skip
 
 
 def _sha256(path: Path) -> str:
@@ -128,9 +207,20 @@ def publish_edition(name: str, warehouse: Path | None = None, k: int | None = No
     meta = {"edition": name, "published_at": now, "code_version": code_version(), "rule_version": rule_version(),
             "k": k, "built_at": pub.created_at}  # fmt: skip
 
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".tmp-{name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    with _publish_lock(root):
+        # Under the lock: no other publish is writing, so every temporary folder is a dead one's.
+        remove_stale_temp_folders(root)
+        if target.exists():  # published by another process while this one waited for the lock
+            raise EditionError(f"edition {name!r} already exists at {target} (published meanwhile by another "
+                               "process): editions are immutable; choose a new name")  # fmt: skip
+        _write_edition(pub, name, target, meta, k)
+    return target
+
+
+def _write_edition(pub: Publication, name: str, target: Path, meta: dict, k: int) -> None:
+    now = meta["published_at"]
+    tmp = target.parent / f"{TMP_PREFIX}{name}-{os.getpid()}"
+    _remove(tmp)
     tmp.mkdir()
     try:
         for frame in FRAMES:
@@ -150,12 +240,28 @@ def publish_edition(name: str, warehouse: Path | None = None, k: int | None = No
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         for p in tmp.iterdir():
             p.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        os.rename(tmp, target)  # fails if the edition appeared meanwhile
+        _pause_for_tests("edition_before_rename")
+        try:
+            os.rename(tmp, target)  # fails if the edition appeared meanwhile (a publish without the lock)
+        except OSError:
+            if target.exists():
+                raise EditionError(f"edition {name!r} was published meanwhile by another process: editions are "
+                                   "immutable; choose a new name") from None  # fmt: skip
+            raise
     except BaseException:
         _remove(tmp)
         raise
     target.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
-    return target
+
+
+def _pause_for_tests(stage: str) -> None:
+    """pipelines.operations.fault_point without importing Dagster (this module serves a quick CLI)."""
+    if os.environ.get("REVIEW_FAULT_PAUSE_AT") == stage:
+        import time
+
+        if os.environ.get("REVIEW_FAULT_MARKER"):
+            Path(os.environ["REVIEW_FAULT_MARKER"]).write_text(stage)
+        time.sleep(float(os.environ.get("REVIEW_FAULT_PAUSE_SECONDS", "600")))
 
 
 def _remove(folder: Path) -> None:
