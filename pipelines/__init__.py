@@ -18,6 +18,9 @@ def __getattr__(name: str):
     if name == "defs":
         from pipelines.definitions import defs
 
+        # importing it bound `pipelines.defs` to the subpackage pipelines/defs: the Definitions win, as
+        # they did when this module imported them eagerly
+        globals()["defs"] = defs
         return defs
     raise AttributeError(f"module 'pipelines' has no attribute {name!r}")
 

@@ -4,8 +4,39 @@
 -- extracts.md's re-delivery rule). Membership comes from the generic models: int_indicator_services
 -- (services of each indicator and period) and int_indicator_projects (projects of each indicator), with
 -- the period condition of int_indicator_period_values.
+--
+-- Services are counted by integer keys (the cost of this model is in this part: ~11M service-period rows
+-- at demo scale): each winning service's file as a small integer, found through int_services.recency
+-- (unique per service), and (indicator, period) as int_person_periods' hashed `cell`, checked free of
+-- collisions by the same macro.
 with ben_winners as (
     select service_id, file_name, row_number, versions_delivered from {{ ref('stg_lake__beneficiaries') }}
+),
+ben_files as (
+    select file_name, cast(row_number() over (order by file_name) as integer) as file_id
+    from (select distinct file_name from ben_winners) as f
+),
+service_files as {{ cte_materialized() }}(
+    select s.recency, f.file_id
+    from {{ ref('int_services') }} as s
+    inner join ben_winners as w on w.service_id = s.service_id
+    inner join ben_files as f on f.file_name = w.file_name
+),
+cells as (
+    {{ cells_free_of_collisions(ref('int_indicator_services')) }}
+),
+services_by_cell as (
+    select {{ hash_key('i.indicator_code', 'i.period') }} as cell, sf.file_id,
+           count(*) as rows_counted, count(distinct i.person_id) as units_counted
+    from {{ ref('int_indicator_services') }} as i
+    inner join service_files as sf on sf.recency = i.recency
+    group by {{ hash_key('i.indicator_code', 'i.period') }}, sf.file_id
+),
+services_counted as (
+    select c.indicator_code, c.period, f.file_name, v.rows_counted, v.units_counted
+    from services_by_cell as v
+    inner join cells as c on c.cell = v.cell
+    inner join ben_files as f on f.file_id = v.file_id
 ),
 ben_losers as (
     select d.service_id, d.file_name, count(*) as n
@@ -13,13 +44,6 @@ ben_losers as (
     inner join ben_winners as w on w.service_id = d.service_id and w.versions_delivered > 1
     where not (d.file_name = w.file_name and d.row_number = w.row_number)
     group by d.service_id, d.file_name
-),
-services_counted as (
-    select i.indicator_code, i.period, w.file_name,
-           count(*) as rows_counted, count(distinct i.person_id) as units_counted
-    from {{ ref('int_indicator_services') }} as i
-    inner join ben_winners as w on w.service_id = i.service_id
-    group by i.indicator_code, i.period, w.file_name
 ),
 services_superseded as (
     select i.indicator_code, i.period, l.file_name, sum(l.n) as rows_superseded
