@@ -30,7 +30,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import BENEFICIARY_COLUMNS, EXPENDITURE_COLUMNS, PROJECT_COLUMNS, query, refresh, write_extract
+from conftest import BENEFICIARY_COLUMNS, EXPENDITURE_COLUMNS, PROJECT_COLUMNS, query, refresh, refresh_run, write_extract
 
 pytestmark = pytest.mark.slow
 
@@ -98,11 +98,12 @@ def run(tmp_path_factory) -> dict:
         first_provenance = query(first, PROV_SQL.format(table="marts.rpt_value_provenance", extra=""), [CODE, "2007"])
         edition = publish_edition("ed1", first)
         write_extract(raw, "beneficiaries", "b_late.csv", BENEFICIARY_COLUMNS, [_svc("S7", "P7", "2007-09-01", T3)])
-        second = refresh(raw, tmp)
+        second, result = refresh_run(raw, tmp)
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    return {"tmp": tmp, "raw": raw, "warehouse": second, "edition": edition, "first": first_provenance}
+    return {"tmp": tmp, "raw": raw, "warehouse": second, "edition": edition, "first": first_provenance,
+            "result": result}
 
 
 def test_rejected_rows_keep_their_context_and_no_personal_data(run):
@@ -199,3 +200,47 @@ def test_review_explain_prints_the_hand_worked_counts(run, capsys):
     flines = [" ".join(line.split()) for line in frozen.splitlines()]
     assert f"beneficiaries b_2007.csv {sha('b_2007.csv')} 2 2 1" in flines
     assert not any("b_late.csv" in line for line in flines)
+
+
+def test_every_marts_and_audit_column_is_described_in_duckdb(run):
+    """persist_docs (and pipelines/warehouse_docs.py for the publish step's tables): any SQL client sees them."""
+    w = run["warehouse"]
+    tables = query(w, "select schema_name, table_name, comment from duckdb_tables() where schema_name in ('marts', 'audit')")
+    names = {(s, t) for s, t, _ in tables}
+    assert {("marts", "rpt_value_provenance"), ("marts", "fct_indicator_values"), ("audit", "rejected_row_context"),
+            ("audit", "refresh_log"), ("audit", "refresh_files")} <= names  # fmt: skip
+    assert [(s, t) for s, t, c in tables if not (c or "").strip()] == []
+    undocumented = query(w, "select schema_name, table_name, column_name from duckdb_columns() "
+                         "where schema_name in ('marts', 'audit') and coalesce(trim(comment), '') = '' order by all")  # fmt: skip
+    assert undocumented == []
+    assert query(w, "select count(*) from duckdb_columns() where schema_name in ('marts', 'audit')")[0][0] > 150
+
+
+def test_docs_site_builds_with_lineage_and_exposures(run, tmp_path):
+    import json
+
+    from pipelines.warehouse_docs import build_docs_site
+
+    page = build_docs_site(out_dir=tmp_path / "docs", warehouse=run["warehouse"])
+    assert page.exists() and page.stat().st_size > 100_000
+    manifest = json.loads((page.parent / "manifest.json").read_text())
+    assert set(manifest["exposures"]) == {"exposure.review_warehouse.review_pack", "exposure.review_warehouse.editions"}
+    assert "model.review_warehouse.rpt_value_provenance" in manifest["exposures"]["exposure.review_warehouse.editions"]["depends_on"]["nodes"]
+    catalog = json.loads((page.parent / "catalog.json").read_text())
+    prov = catalog["nodes"]["model.review_warehouse.rpt_value_provenance"]
+    assert prov["columns"]["rows_superseded"]["comment"].startswith("counted only")
+
+
+def test_dagster_records_row_counts_and_column_schemas_of_dbt_tables(run):
+    obs = {}
+    for e in run["result"].all_events:
+        if e.event_type_value == "ASSET_OBSERVATION":
+            o = e.event_specific_data.asset_observation
+            obs[tuple(o.asset_key.path)] = {k: v.value for k, v in o.metadata.items()}
+    prov = obs[("marts", "rpt_value_provenance")]
+    n = query(run["warehouse"], "select count(*) from marts.rpt_value_provenance")[0][0]
+    assert prov["dagster/row_count"] == n > 0
+    cols = {c.name: c for c in prov["dagster/column_schema"].columns}
+    assert cols["rows_superseded"].type == "BIGINT" and cols["rows_superseded"].description.startswith("counted only")
+    assert obs[("audit", "rejected_row_context")]["dagster/row_count"] == 3
+    assert "dagster/row_count" not in obs[("staging", "stg_lake__reject_context")]  # a view: schema only

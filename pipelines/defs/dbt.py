@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.dbt_metadata import table_observations
 from pipelines.defs.ingest import ingest_asset_key
 from pipelines.operations import WriterLock, fault_point, log_event
 from pipelines.publication.editions import ensure_editions_dir
@@ -106,6 +107,7 @@ def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wr
     fault_point("before_dbt")
     try:
         yield from dbt.cli(["build"], context=context).stream()
+        yield from table_observations(settings, context)  # row counts, column schemas (pipelines/dbt_metadata.py)
     except Exception as e:
         log_event(
             settings, context.run.run_id, "failed", stage="dbt build",
