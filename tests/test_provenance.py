@@ -86,6 +86,7 @@ EXPENDITURE = [
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> dict:
+    from pipelines.publication import editions
     from pipelines.publication.editions import publish_edition
 
     tmp = tmp_path_factory.mktemp("provenance")
@@ -98,7 +99,13 @@ def run(tmp_path_factory) -> dict:
         first_provenance = query(first, PROV_SQL.format(table="marts.rpt_value_provenance", extra=""), [CODE, "2007"])
         edition = publish_edition("ed1", first)
         write_extract(raw, "beneficiaries", "b_late.csv", BENEFICIARY_COLUMNS, [_svc("S7", "P7", "2007-09-01", T3)])
-        second, result = refresh_run(raw, tmp)
+        # As if a model's documentation (yml) had been edited since the edition: the global rule version
+        # (a digest of every file under models/) differs, no indicator's rule does.
+        editions.rule_version, real_rule_version = (lambda: "docs-edited-since"), editions.rule_version
+        try:
+            second, result = refresh_run(raw, tmp)
+        finally:
+            editions.rule_version = real_rule_version
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -168,7 +175,8 @@ def test_restatement_names_the_file_and_rows(run):
     change = ("late or re-delivered source rows", 1, 0, 0, 1, "added beneficiaries/b_late.csv (+1 rows)")
     assert rows == [("fct_indicator_values", "2007", "value", 3.0, 4.0, *change),
                     ("fct_indicator_window", "2007-2009", "value", 3.0, 4.0, *change)]  # fmt: skip
-    # the same rule: no indicator says 'rule change'
+    # only the documentation changed (global rule version differs): no indicator says 'rule change'
+    assert query(run["warehouse"], "select count(*) from marts.rpt_restatement where edition = 'ed1'")[0][0] > 0
     assert query(run["warehouse"], "select count(*) from marts.rpt_restatement where causes like '%rule change%'") == [(0,)]
 
 

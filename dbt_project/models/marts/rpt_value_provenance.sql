@@ -25,7 +25,7 @@ select
     v.period_kind,
     v.period_start,
     v.period_end,
-    v.value,
+    cast(v.value as double) as value,  -- DOUBLE whatever the engine type of the value (the contract says so)
     v.unit,
     x.contribution,
     x.kind,
