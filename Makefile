@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 # Dagster keeps run history here (the UI and CLI share it).
 export DAGSTER_HOME ?= $(abspath .dagster_home)
 
-.PHONY: setup demo test test-fast refresh dev sql bench clean chromium
+.PHONY: setup demo test test-fast refresh dev sql docs bench clean chromium
 
 $(VENV)-tools/bin/uv:
 	python3 -m venv $(VENV)-tools
@@ -51,6 +51,10 @@ dev: setup
 # SQL="..." runs one statement; piped input works too.
 sql: $(VENV)/.synced
 	@$(PY) -m pipelines.sql $(if $(SQL),-c "$$SQL")
+
+# The dbt documentation site (lineage, descriptions, exposures) from the published warehouse: prints where to open it.
+docs: setup
+	$(PY) -m pipelines.warehouse_docs
 
 # Not part of `make test` (~25 min): scale-10 extracts generated once into bench/cache/, then the
 # hand-written DuckDB baseline, a full refresh and a refresh after one 1% file, timed with peak RSS;

@@ -9,6 +9,21 @@ import os
 # to its own settings): hence here, before anything imports polars. An explicit setting wins.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "background_thread:true,muzzy_decay_ms:0")
 
-from pipelines.definitions import defs  # noqa: E402
-
+# `defs` is imported on first use (Dagster finds it through dir() and getattr), so that the command-line
+# tools of pipelines.publication (review-explain: under 2 s) do not pay for importing Dagster.
 __all__ = ["defs"]
+
+
+def __getattr__(name: str):
+    if name == "defs":
+        from pipelines.definitions import defs
+
+        # importing it bound `pipelines.defs` to the subpackage pipelines/defs: the Definitions win, as
+        # they did when this module imported them eagerly
+        globals()["defs"] = defs
+        return defs
+    raise AttributeError(f"module 'pipelines' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"defs"})

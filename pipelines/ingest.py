@@ -6,6 +6,8 @@ pseudonym key's fingerprint and the ingest version), so a refresh re-reads only 
 Lake layout (REVIEW_LAKE_DIR):
     <kind>/valid/<cache_key>.parquet     valid rows, typed; personal data dropped, beneficiary_id hashed
     <kind>/rejects/<cache_key>.parquet   one row per failed check: row_number, column_name, check_name, value
+    <kind>/reject_context/<cache_key>.parquet   per rejected row, the fields deciding what it would feed
+                                         (pipelines/reject_context.py; never a personal-data value)
     <kind>/stats/<cache_key>.json        counts, failure counts by check, ignored columns
     manifest/<kind>.parquet              the files of the current refresh: name, hash, status, counts
 Each valid/ and rejects/ folder also holds `empty-v<INGEST_VERSION>.parquet` (no rows) so that a reader's
@@ -44,6 +46,7 @@ from schemas._checks import (
 )
 from schemas.beneficiaries import SERVICE_TYPE_POINT
 
+from pipelines import reject_context
 from pipelines.dropzone import DropZoneMissing, check_drop_zone, list_kind_folder, root_entries_for
 from pipelines.ingest_read import MAX_COLUMNS, MAX_RECORD_BYTES, MAX_RECORD_LINES, FileRejected, read_records
 from pipelines.reject_values import VALUE_MAX, recorded_values, withheld_rows
@@ -264,8 +267,10 @@ def _map_header(header: list[str], contract: ExtractContract) -> tuple[dict[str,
     return {c: seen[c] for c in contract.column_names if c in seen}, ignored
 
 
-def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudonymiser, cache_key: str):
-    """Validate one delivery. Returns (valid typed frame, rejects frame, stats dict)."""
+def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudonymiser, cache_key: str,
+                  context: list | None = None):  # fmt: skip
+    """Validate one delivery. Returns (valid typed frame, rejects frame, stats dict); appends the rejected
+    rows' context (pipelines/reject_context.py) to `context` when given."""
     header, raw = read_records(path)
     colmap, ignored = _map_header(header, contract)
     n_header = len(header)
@@ -335,6 +340,10 @@ def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudony
                          check_rejects.cast(REJECTS_SCHEMA)]).sort(
         "row_number", "column_name", "check_name", nulls_last=False
     )  # fmt: skip
+    if context is not None:
+        # Rows whose values are all withheld (reject_values.withheld_rows: shifted fields) keep no context.
+        withheld = text["__row"].gather(shifted_idx) if shifted_idx.len() else pl.Series([], dtype=pl.Int64)
+        context.append(reject_context.build(contract, text, check_rejects, pseudonymiser, cache_key, withheld))
     valid = _type(contract.kind, valid_text, pseudonymiser).with_columns(pl.lit(cache_key).alias("cache_key"))
     valid = valid.select([pl.col(c).cast(t) for c, t in LAKE_SCHEMAS[contract.kind].items()])
     notes = []
@@ -440,6 +449,7 @@ def ensure_lake(lake_dir: Path) -> None:
             p = lake_dir / kind / sub / f"empty-v{INGEST_VERSION}.parquet"  # typed as this version writes
             if not p.exists():
                 _write_atomic(pl.DataFrame(schema=sch), p)
+        reject_context.ensure_placeholders(lake_dir, _write_atomic)
         m = lake_dir / "manifest" / f"{kind}.parquet"
         if not m.exists():
             _write_atomic(pl.DataFrame(schema=MANIFEST_SCHEMA), m)
@@ -505,12 +515,14 @@ def _validate_to_lake(p: Path, contract: ExtractContract, pseudonymiser: Pseudon
     valid_p = lake_dir / kind / "valid" / f"{cache_key}.parquet"
     rejects_p = lake_dir / kind / "rejects" / f"{cache_key}.parquet"
     stats_p = lake_dir / kind / "stats" / f"{cache_key}.json"
+    context_p, context = reject_context.context_path(lake_dir, kind, cache_key), []
     if stats_p.exists():
         stats = json.loads(stats_p.read_text())
-        if stats.get("rejected_file") or (valid_p.exists() and rejects_p.exists()):
+        if stats.get("rejected_file") or (valid_p.exists() and rejects_p.exists() and context_p.exists()):
             return stats, True
     try:
-        valid, rejects, stats = validate_file(p, contract, pseudonymiser, cache_key)
+        valid, rejects, stats = validate_file(p, contract, pseudonymiser, cache_key, context)
+        _write_atomic(context[0], context_p)
         _write_atomic(valid, valid_p)
         _write_atomic(rejects, rejects_p)
         del valid, rejects

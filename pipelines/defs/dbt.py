@@ -16,6 +16,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
+from pipelines.dbt_metadata import table_observations
 from pipelines.defs.ingest import ingest_asset_key
 from pipelines.operations import WriterLock, fault_point, inputs_fingerprint, last_published, log_event, run_events
 from pipelines.publication.editions import ensure_editions_dir
@@ -179,6 +180,7 @@ def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wr
     fault_point("before_dbt")
     try:
         yield from dbt.cli(["build"], context=context).stream()
+        yield from table_observations(settings, context)  # row counts, column schemas (pipelines/dbt_metadata.py)
     except Exception as e:
         discard_build_file(settings)  # a failed build (disk full, a failing test) leaves nothing behind
         with contextlib.suppress(OSError):  # a full disk must not hide the first error

@@ -17,6 +17,7 @@ LAKE_OUTPUTS = {
     "": "Validated {kind} rows, typed, personal data removed (Parquet, one file per delivery).",
     "_rejects": "One row per failed row check of a {kind} row (no personal-data values).",
     "_files": "The {kind} files of the current refresh: loaded, rejected or ignored, with counts.",
+    "_reject_context": "Per rejected {kind} row, the fields deciding which indicators it would feed (no personal data).",
 }
 
 
@@ -130,7 +131,7 @@ def build_ingest_asset(kind: str) -> dg.AssetsDefinition:
                 ),
             },
         )
-        for out in ("_rejects", "_files"):
+        for out in ("_rejects", "_files", "_reject_context"):
             yield dg.MaterializeResult(asset_key=ingest_asset_key(kind, out))
         yield from _check_results(kind, summary)
 

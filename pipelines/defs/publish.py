@@ -30,6 +30,7 @@ from dagster_dbt import DbtCliResource
 from pipelines.defs.dbt import create_duckdb_file, discard_build_file, engine_settings, review_dbt_assets
 from pipelines.operations import WriterLock, fault_point, log_event, now_utc, read_events, run_events
 from pipelines.settings import Settings
+from pipelines.warehouse_docs import comment_refresh_tables
 
 RECONCILIATION = dg.AssetKey(["marts", "rpt_reconciliation"])
 
@@ -126,6 +127,7 @@ def _manifest_relation(con: duckdb.DuckDBPyConnection, settings: Settings) -> st
 def _write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> dict:
     manifest = _manifest_relation(con, settings)
     con.execute(REFRESH_DDL)
+    comment_refresh_tables(con)  # descriptions in DuckDB (pipelines/warehouse_docs.py)
     if settings.warehouse.exists():
         # Keep the file history of earlier refreshes (read-only attach: analysts may have the file open).
         con.execute(f"attach '{_sql_path(settings.warehouse)}' as previous (read_only)")

@@ -42,6 +42,7 @@ import polars as pl
 
 from pipelines.publication import editions_dir
 from pipelines.publication.disclosure import disclosure_k
+from pipelines.publication.provenance import freeze_provenance, write_placeholders
 from pipelines.publication.published import LONG_SCHEMA, Publication, load_current, long_values, suppression_summary
 from pipelines.settings import REPO, Settings
 
@@ -93,6 +94,7 @@ def _write_empty(folder: Path) -> None:
             tmp = folder / f".{name}.{os.getpid()}.parquet"
             pl.DataFrame(schema=schema).write_parquet(tmp)
             os.replace(tmp, target)
+    write_placeholders(folder)  # provenance.parquet, rule_versions.parquet (pipelines/publication/provenance.py)
 
 
 LOCK_NAME = ".publish.lock"
@@ -230,6 +232,7 @@ def _write_edition(pub: Publication, name: str, target: Path, meta: dict, k: int
         src = pub["source_files"].with_columns(edition=pl.lit(name)).select(list(SOURCES_SCHEMA)).cast(SOURCES_SCHEMA)  # type: ignore[arg-type]
         src.write_parquet(tmp / "sources.parquet")
         pl.DataFrame([meta], schema=META_SCHEMA).write_parquet(tmp / "meta.parquet")
+        freeze_provenance(warehouse, tmp, name)  # provenance.parquet (pipelines/publication/provenance.py)
         manifest = {
             **meta,
             "disclosure": {"k": k, **suppression_summary(pub.frames),

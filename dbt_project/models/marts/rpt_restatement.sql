@@ -3,12 +3,24 @@
 -- does not hold them) with the current build's exact numbers, per table, indicator, period, dimension,
 -- value and measure. A breakdown row that does not exist is 0; in the other tables it is missing.
 --
--- Causes (several may apply, joined by '; '), from the edition's manifest and the current build:
---   'late or re-delivered source rows'  the set of loaded files (by SHA-256) of a kind that feeds the
---                                       indicator differs (a new, re-delivered or withdrawn delivery)
---   'rejected rows since fixed'         a file of such a kind, rejected then or with more rejected rows
---                                       then, is loaded now (same file name)
---   'rule change'                       the models or the indicator catalogue differ (rule version)
+-- Per changed number, the source files behind its value (indicator and period) that were added,
+-- removed or changed (same name, other SHA-256) since the edition, and the counted rows each moved:
+-- the edition's frozen provenance (marts.edition_provenance) against the current one
+-- (marts.rpt_value_provenance). `source_changes` lists them, e.g.
+-- "added beneficiaries/b_2010.csv (+1 rows); changed beneficiaries/b_2007.csv (-3 rows)"; a file whose
+-- content did not change but whose rows moved (they lost to, or won over, another file's version) is
+-- listed as "unchanged ... (-1 rows)". A breakdown number has the files of its indicator and period.
+--
+-- Causes (several may apply, joined by '; '):
+--   'late or re-delivered source rows'  a file behind this value was added, removed or changed since the
+--                                       edition (editions frozen without provenance: the set of loaded
+--                                       files of a kind that feeds the indicator differs)
+--   'rejected rows since fixed'         a file behind this value now (then, for editions without
+--                                       provenance: of a kind that feeds it) was rejected in the edition,
+--                                       or had more rejected rows then
+--   'rule change'                       the rule version of this indicator differs: its catalogue row or
+--                                       the code computing it (int_provenance_rule_versions); editions
+--                                       without rule versions: any model or the catalogue (global version)
 --   'unknown'                           none of these
 {% set editions = env_var("REVIEW_EDITIONS_DIR", "data/editions") %}
 with edition_meta as (
@@ -31,6 +43,67 @@ kinds as (
 
 source_changes as (
     {{ restatement_source_changes() }}
+),
+
+-- editions frozen with provenance and per-indicator rule versions (pipelines/publication/provenance.py)
+edition_rule_versions as (
+    select edition, indicator_code, rule_version
+    from {{ parquet_files(editions ~ '/*/rule_versions.parquet') }}
+),
+
+editions_with_provenance as (
+    select distinct edition from edition_rule_versions
+),
+
+edition_files as (
+    select edition, indicator_code, period, kind, file_name, sha256, row_count
+    from {{ ref('edition_provenance') }}
+    where contribution = 'counted'
+),
+
+current_files as (
+    select e.edition, p.indicator_code, p.period, p.kind, p.file_name, p.sha256, p.row_count
+    from {{ ref('rpt_value_provenance') }} as p
+    cross join editions_with_provenance as e
+    where p.contribution = 'counted'
+),
+
+value_files as (
+    select
+        coalesce(c.edition, e.edition) as edition,
+        coalesce(c.indicator_code, e.indicator_code) as indicator_code,
+        coalesce(c.period, e.period) as period,
+        coalesce(c.kind, e.kind) as kind,
+        coalesce(c.file_name, e.file_name) as file_name,
+        case when e.file_name is null then 'added' when c.file_name is null then 'removed'
+             when c.sha256 is distinct from e.sha256 then 'changed' else 'unchanged' end as file_change,
+        coalesce(c.row_count, 0) - coalesce(e.row_count, 0) as rows_moved,
+        c.file_name is not null as behind_now
+    from current_files as c
+    full outer join edition_files as e
+        on e.edition = c.edition and e.indicator_code = c.indicator_code and e.period = c.period
+       and e.kind = c.kind and e.file_name = c.file_name
+),
+
+fixed_files as (  -- files rejected in the edition, or with more rejected rows then, loaded now
+    select s.edition, s.kind, s.file_name
+    from edition_sources as s
+    inner join current_sources as c on c.kind = s.kind and c.file_name = s.file_name
+    where c.status = 'loaded' and (s.status = 'rejected' or c.rows_rejected < s.rows_rejected)
+),
+
+value_changes as (
+    select
+        f.edition, f.indicator_code, f.period,
+        sum(case when f.file_change = 'added' then 1 else 0 end) as files_added,
+        sum(case when f.file_change = 'removed' then 1 else 0 end) as files_removed,
+        sum(case when f.file_change = 'changed' then 1 else 0 end) as files_changed,
+        sum(f.rows_moved) as rows_moved,
+        {{ sorted_list_agg("case when f.file_change <> 'unchanged' or f.rows_moved <> 0 then f.file_change || ' ' || f.kind || '/' || f.file_name || ' (' || case when f.rows_moved > 0 then '+' else '' end || cast(f.rows_moved as " ~ type_varchar() ~ ") || ' rows)' end") }} as source_changes,
+        max(case when f.behind_now and x.file_name is not null then 1 else 0 end) = 1 as fixed
+    from value_files as f
+    left join fixed_files as x on x.edition = f.edition and x.kind = f.kind and x.file_name = f.file_name
+    group by f.edition, f.indicator_code, f.period
 ),
 
 -- which kinds of extract feed which indicator
@@ -145,15 +218,30 @@ select
     d.current_value - d.edition_value as difference,
     case when d.added then 'added' when d.removed then 'removed' else 'changed' end as change,
     coalesce(nullif(concat_ws('; ',
-        case when c.late then 'late or re-delivered source rows' end,
-        case when c.fixed then 'rejected rows since fixed' end,
-        case when m.rule_version is distinct from '{{ env_var("REVIEW_RULE_VERSION", "unknown") }}' then 'rule change' end
+        case when (case when wp.edition is null then c.late
+                        else coalesce(vc.files_added + vc.files_removed + vc.files_changed, 0) > 0 end)
+             then 'late or re-delivered source rows' end,
+        case when (case when wp.edition is null then c.fixed else coalesce(vc.fixed, false) end)
+             then 'rejected rows since fixed' end,
+        case when (case when wp.edition is null
+                        then m.rule_version is distinct from '{{ env_var("REVIEW_RULE_VERSION", "unknown") }}'
+                        else rv.rule_version is distinct from cr.rule_version end)
+             then 'rule change' end
     ), ''), 'unknown') as causes,
-    d.unit
+    d.unit,
+    cast(coalesce(vc.files_added, 0) as integer) as files_added,
+    cast(coalesce(vc.files_removed, 0) as integer) as files_removed,
+    cast(coalesce(vc.files_changed, 0) as integer) as files_changed,
+    cast(vc.rows_moved as bigint) as rows_moved,
+    vc.source_changes
 from differing as d
 inner join causes as c
     on  c.edition = d.edition and c.table_name = d.table_name and c.indicator_code = d.indicator_code
     and c.period = d.period and c.dimension is not distinct from d.dimension
     and c.dimension_value is not distinct from d.dimension_value and c.measure = d.measure
 left join edition_meta as m on m.edition = d.edition
+left join editions_with_provenance as wp on wp.edition = d.edition
+left join value_changes as vc on vc.edition = d.edition and vc.indicator_code = d.indicator_code and vc.period = d.period
+left join edition_rule_versions as rv on rv.edition = d.edition and rv.indicator_code = d.indicator_code
+left join {{ ref('int_provenance_rule_versions') }} as cr on cr.indicator_code = d.indicator_code
 left join {{ ref('dim_indicator') }} as i on i.indicator_code = d.indicator_code
