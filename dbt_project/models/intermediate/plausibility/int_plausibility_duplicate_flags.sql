@@ -1,14 +1,16 @@
--- Flags of the duplicate rules (plausibility_rules with family duplicates). "Agree" means the same
--- person (person_key), service type, service date and country of service.
---   rekeyed_services  winning services (stg_lake__beneficiaries) that agree with another winning service
---                     under a different service id: per service type, year and country of service, the
---                     extra services (group size - 1), flagged when at least min_count and at least
---                     threshold of the cell's records. The flag's indicator is the person or record count
---                     of the service type; it touches every indicator of the service type.
---   duplicate_file    a beneficiaries file of at least min_count valid rows (every delivered version,
---                     stg_lake__beneficiaries_delivered) more than threshold of whose rows agree with rows
---                     of one earlier file under other service ids. Files are ordered by their earliest
---                     extracted_at, then by name.
+-- Flags of the duplicate rules (plausibility_rules with family duplicates), on the winning services
+-- (stg_lake__beneficiaries, which keeps each one's file). "Agree" means the same person (person_key),
+-- service type, service date and country of service.
+--   rekeyed_services  services that agree with another under a different service id: per service type,
+--                     year and country of service, the extra services (group size - 1), flagged when at
+--                     least min_count and at least threshold of the cell's records. The flag's indicator is
+--                     the person or record count of the service type; it touches every indicator of the
+--                     service type.
+--   duplicate_file    a beneficiaries file of at least min_count winning rows more than threshold of whose
+--                     rows agree with rows of one earlier file under other service ids. Files are ordered by
+--                     their earliest extracted_at, then by name.
+-- Only services whose four fields occur more than once (one hash of the four, then compared field by field)
+-- are looked at in detail: cheap at any volume.
 with rules as (
     select rule_id, threshold, min_count from {{ ref('plausibility_rules') }} where family = 'duplicates'
 ),
@@ -18,10 +20,21 @@ count_indicator as (
     where service_type is not null and measure in ('persons', 'records')
     group by service_type
 ),
+winning as {{ cte_materialized() }}(
+    select file_name, row_number, service_id, person_key, service_type, service_date, country_of_service, extracted_at,
+           {{ hash_key('person_key', "service_type || '|' || cast(service_date as " ~ type_varchar() ~ ") || '|' || country_of_service") }} as agree_key
+    from {{ ref('stg_lake__beneficiaries') }}
+),
+repeated as (
+    select agree_key from winning group by agree_key having count(*) > 1
+),
+candidates as {{ cte_materialized() }}(
+    select * from winning where agree_key in (select agree_key from repeated)
+),
 winning_groups as (
     select service_type, cast(extract(year from service_date) as integer) as year, country_of_service,
            count(*) - 1 as extra
-    from {{ ref('stg_lake__beneficiaries') }}
+    from candidates
     group by person_key, service_type, service_date, country_of_service
     having count(*) > 1
 ),
@@ -42,31 +55,28 @@ rekeyed_flags as (
     inner join rules as r on r.rule_id = 'rekeyed_services'
     where k.extra >= r.min_count and k.extra >= r.threshold * c.records
 ),
-delivered as (
-    select file_name, row_number, service_id, person_key, service_type, service_date, country_of_service, extracted_at
-    from {{ ref('stg_lake__beneficiaries_delivered') }}
-),
 files as (
     select file_name, count(*) as file_rows, min(extracted_at) as first_extracted_at
-    from delivered
+    from winning
     group by file_name
 ),
 file_order as (
     select file_name, file_rows, row_number() over (order by first_extracted_at, file_name) as file_rank
     from files
 ),
-delivered_ranked as (
-    select d.*, f.file_rank
-    from delivered as d
-    inner join file_order as f on f.file_name = d.file_name
+ranked as (
+    select c.*, f.file_rank
+    from candidates as c
+    inner join file_order as f on f.file_name = c.file_name
 ),
 matches as (
     select a.file_name, b.file_name as earlier_file, count(distinct a.row_number) as matched_rows,
            min(cast(extract(year from a.service_date) as integer)) as first_year,
            max(cast(extract(year from a.service_date) as integer)) as last_year
-    from delivered_ranked as a
-    inner join delivered_ranked as b
-        on b.person_key = a.person_key and b.service_type = a.service_type and b.service_date = a.service_date
+    from ranked as a
+    inner join ranked as b
+        on b.agree_key = a.agree_key
+       and b.person_key = a.person_key and b.service_type = a.service_type and b.service_date = a.service_date
        and b.country_of_service = a.country_of_service
        and b.file_rank < a.file_rank and b.service_id <> a.service_id
     group by a.file_name, b.file_name
