@@ -118,7 +118,7 @@ def prepare_acknowledgements(lake_dir: Path) -> Path:
 def _has_table(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(
         con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'rpt_plausibility'"
+            "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'rpt_plausibility'"
         ).fetchall()[0][0]
     )
 
