@@ -92,7 +92,7 @@ spikes as (
 yoys as (
     select * from ordered
     where family = 'yoy' and not is_provisional and n3 = 3 and provisional3 = 0
-      and mean3 >= min_count and abs(value / mean3 - 1) > threshold
+      and mean3 >= min_count and abs(value / nullif(mean3, 0) - 1) > threshold
 ),
 flags as (
     select
