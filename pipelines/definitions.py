@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.defs.automation import drop_zone_sensor, nightly_refresh, pre_council_refresh, with_freshness
 from pipelines.defs.dbt import dbt_resource, review_dbt_assets
 from pipelines.defs.ingest import ingest_assets
+from pipelines.defs.plausibility import plausibility_flags
 from pipelines.defs.publication import publish_edition, review_pack
 from pipelines.defs.publish import published_figures_hold, warehouse
 from pipelines.operations import WriterLock
@@ -29,7 +30,7 @@ def build_defs(dbt_target: str | None = None) -> dg.Definitions:
 def _definitions(dbt_target: str | None) -> dg.Definitions:
     return dg.Definitions(
         assets=[*ingest_assets, review_dbt_assets, warehouse, review_pack],
-        asset_checks=[published_figures_hold],
+        asset_checks=[published_figures_hold, plausibility_flags],
         jobs=[refresh_job, publish_edition],
         schedules=[nightly_refresh, pre_council_refresh],
         sensors=[drop_zone_sensor],

@@ -18,6 +18,11 @@ rows (extra rows with their own keys, each failing exactly one named check), hel
 of unknown projects, bad files, a header-only file and a file with an extra ``notes`` column. Nothing a
 correct warehouse discards is needed for the figures.
 
+Three plausibility anomalies are planted outside the review window (issue 14; constants SILENT_OFFICE,
+REKEYED_OFFICE, SPIKE): an office that sends nothing for a year, an office whose services of a year are
+re-sent under new service ids, and one office's health assessments of a year loaded ten times. Every such
+row passes every row rule; ``marts.rpt_plausibility`` flags them, and no published figure moves.
+
 Determinism: one ``random.Random(seed)``, no wall clock, no set/dict-order dependence; the same seed and
 scale give byte-identical files. Before writing, files named like this generator's output
 (``<kind>/<kind>_*.csv``) are removed from the target folders, so a run at another scale leaves no stale
@@ -194,6 +199,13 @@ RECORDS_PER_PERSON = {  # service records per person and year: (k, weight)
 }  # fmt: skip
 BENEFICIARY_PART_ROWS = 300_000  # rows per beneficiaries file (larger years are split into parts)
 
+# Planted plausibility anomalies (issue 14), outside the review window so that no published figure moves:
+# the checks of marts.rpt_plausibility must find each of them, and nothing else `high`.
+SILENT_OFFICE = ("GHA", 2006)  # the office sends no beneficiaries extract for 2006 (office_silent)
+REKEYED_OFFICE = ("RWA", 2005)  # its 2005 services re-sent in 2006 under new service ids (rekeyed_services, duplicate_file)
+REKEYED_FILE, REKEYED_TS = "beneficiaries_2005_RWA_resend.csv", "2006-02-20T09:30:00Z"
+SPIKE = ("UGA", 2006, 10)  # health assessments of 2006 in UGA loaded ten times, as new case numbers (spike_country)
+
 # --- countries of service / destination (weights) ----------------------------------------------------
 PC_COS = (("PHL", 10), ("IND", 8), ("NPL", 6), ("LKA", 4), ("PAK", 5), ("BGD", 5), ("VNM", 6), ("CHN", 7),
           ("UKR", 4), ("COL", 3), ("PER", 3), ("KEN", 3), ("NGA", 3), ("GHA", 2), ("ETH", 2), ("MAR", 2),
@@ -326,6 +338,7 @@ class GenerationReport:
     bad_rows: list[tuple[str, str, int, str]] = field(default_factory=list)  # (kind, file, row, check)
     bad_files: list[tuple[str, str]] = field(default_factory=list)  # (kind, file)
     held_rows: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, file, row)
+    anomalies: list[str] = field(default_factory=list)  # planted plausibility anomalies, in words
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -338,6 +351,7 @@ class GenerationReport:
         lines.append(f"  bad rows: {len(self.bad_rows)} ({', '.join(f'{k} {v}' for k, v in sorted(by_check.items()))})")
         lines.append(f"  bad files: {', '.join(f'{k}/{f}' for k, f in self.bad_files)}")
         lines.append(f"  held rows: {len(self.held_rows)}")
+        lines += [f"  anomaly: {a}" for a in self.anomalies]
         return "\n".join(lines)
 
 
@@ -1469,6 +1483,7 @@ class Generator:
                     corrections.append(rs)
             body = plan.filter(~is_mb)
             del plan
+            body = self._plant_anomalies(y, body)
             stale = pl.concat(stale_prev).with_columns(pl.lit(ts[y]).alias("extracted_at")) if stale_prev else None
             self._write_year(y, body, ts[y], checks, set(corr), ext_day, stale)
             del body
@@ -1485,6 +1500,35 @@ class Generator:
             f.write(",".join(BENEFICIARY_COLUMNS) + "\n")
         self._register("beneficiaries", name, 0)
         self._write_latin1()
+
+    def _plant_anomalies(self, y: int, body: pl.DataFrame) -> pl.DataFrame:
+        """The plausibility anomalies of year y (SILENT_OFFICE, REKEYED_OFFICE, SPIKE): valid rows that a
+        row check cannot see. Uses no random draw: the plan around them is unchanged."""
+        if y == SILENT_OFFICE[1]:
+            body = body.filter(pl.col("cos") != CIDX[SILENT_OFFICE[0]])
+            self.report.anomalies.append(f"office {SILENT_OFFICE[0]} silent in {y}")
+        if y == SPIKE[1]:
+            base = body.filter((pl.col("cos") == CIDX[SPIKE[0]]) & (pl.col("t") == HA))
+            # the batch loaded again and again, each time as other case numbers (person numbers beyond any
+            # the planner gives): the same days, no service that repeats another of the same person
+            copies = [
+                base.with_columns((pl.col("p") + k * 100_000_000).alias("p"), (8_000_000 + k * 100_000 + pl.col("seq")).alias("seq"))
+                for k in range(1, SPIKE[2])
+            ]  # fmt: skip
+            body = pl.concat([body, *copies])
+            self.report.anomalies.append(
+                f"health assessments of {SPIKE[0]} in {y} loaded {SPIKE[2]} times ({base.height:,} rows -> "
+                f"{base.height + sum(c.height for c in copies):,})"
+            )
+        if y == REKEYED_OFFICE[1]:
+            again = self._bene_strings(body.filter(pl.col("cos") == CIDX[REKEYED_OFFICE[0]]), REKEYED_TS)
+            again = again.with_columns(
+                pl.concat_str([pl.lit(f"SV{y}-R"), pl.int_range(1, again.height + 1).cast(pl.String).str.zfill(6)]).alias("service_id")
+            )  # fmt: skip
+            write_frame(self.out / "beneficiaries" / REKEYED_FILE, again, [])
+            self._register("beneficiaries", REKEYED_FILE, again.height)
+            self.report.anomalies.append(f"{again.height:,} services of {REKEYED_OFFICE[0]} in {y} re-sent under new ids ({REKEYED_FILE})")
+        return body
 
     def _stale_versions(self, body: pl.DataFrame, plan: pl.DataFrame, corr: set[int], ext_day: int) -> pl.DataFrame:
         """Replace the planned values of corrected records by an earlier, different (valid) version."""

@@ -9,6 +9,8 @@ an immutable copy under $REVIEW_EDITIONS_DIR/<name>/:
     rpt_reconciliation.parquet  the reconciliation (no verdict on a suppressed number)
     quality_*.parquet           the data-quality summaries of the pack (counts of rows and files)
     sources.parquet             the source files of the build: name, status, SHA-256, row counts
+    plausibility_flags.parquet, the plausibility flags and acknowledgements it was published with
+    acknowledgements.parquet    (pipelines/publication/plausibility.py)
     meta.parquet                one row: name, time, code version, rule version, k
     manifest.json               the same, plus the SHA-256 of every file above
 
@@ -40,7 +42,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.publication import editions_dir
+from pipelines.publication import editions_dir, plausibility
 from pipelines.publication.disclosure import disclosure_k
 from pipelines.publication.provenance import freeze_provenance, write_placeholders
 from pipelines.publication.published import LONG_SCHEMA, Publication, load_current, long_values, suppression_summary
@@ -171,6 +173,7 @@ def ensure_editions_dir(settings: Settings | None = None) -> tuple[Path, list[st
             _link_or_copy(root / name / f, view / name / f)
     os.environ["REVIEW_RULE_VERSION"] = rule_version()
     os.environ["REVIEW_CODE_VERSION"] = code_version()
+    plausibility.prepare_acknowledgements(settings.lake_dir)  # read by rpt_plausibility
     return view, warnings
 
 
@@ -203,6 +206,9 @@ def publish_edition(name: str, warehouse: Path | None = None, k: int | None = No
     warehouse = warehouse or Settings.from_env().warehouse
     if not warehouse.exists():
         raise EditionError(f"no published warehouse at {warehouse}: run a refresh first")
+    refusal = plausibility.edition_refusal(warehouse)  # an unacknowledged high flag on a published figure
+    if refusal:
+        raise EditionError(refusal)
     k = k if k is not None else disclosure_k()
     pub = load_current(warehouse, k)
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -227,6 +233,7 @@ def _write_edition(pub: Publication, name: str, target: Path, meta: dict, k: int
     try:
         for frame in FRAMES:
             pub[frame].write_parquet(tmp / f"{frame}.parquet")
+        plausibility.freeze(warehouse, tmp)
         values = long_values(pub.frames).with_columns(edition=pl.lit(name), published_at=pl.lit(now))
         values.select(list(VALUES_SCHEMA)).cast(VALUES_SCHEMA).write_parquet(tmp / "values.parquet")  # type: ignore[arg-type]
         src = pub["source_files"].with_columns(edition=pl.lit(name)).select(list(SOURCES_SCHEMA)).cast(SOURCES_SCHEMA)  # type: ignore[arg-type]
