@@ -93,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
 
     paths = write_pack(warehouse=settings.warehouse)  # disclosure-controlled, like everything published
     print(f"Review pack: {paths['html']}\n             {paths['xlsx']}")
+    from pipelines.publication.draft import draft_from_cli
+
+    draft = draft_from_cli("2007-2009", warehouse=settings.warehouse)  # the demo's window: its data exists
+    print(f"Draft text:  {draft['html']}\n             {draft['docx']}")
     return 0
 
 
