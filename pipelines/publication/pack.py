@@ -904,6 +904,8 @@ def write_xlsx(pub: Publication, path: Path) -> Path:
     about.page_setup.fitToWidth = 1
     about.page_setup.fitToHeight = 0
     about.sheet_properties.pageSetUpPr.fitToPage = True
+    about.oddHeader.left.text, about.oddHeader.right.text = TITLE, "&A"
+    about.oddFooter.left.text = f"{pub.label} ({pub.created_at})".replace("&", "&&")
 
     def point_sheet(title: str, point: int | None, heading: str):
         sheet = Sheet(wb, title, pub, heading)
@@ -962,15 +964,36 @@ def write_xlsx(pub: Publication, path: Path) -> Path:
     # breakdowns: what the pack shows (the full controlled table is in csv/fct_indicator_breakdown.csv)
     sheet = Sheet(wb, "Breakdowns", pub, "Breakdowns by sex, age band and country (after disclosure control; the full "
                   "table is csv/fct_indicator_breakdown.csv)")  # fmt: skip
+    blocks = [b for point in [None, *fig.points["strategy_point"].to_list()] for b in fig.breakdown_blocks(point)]
+    # sex and age band: one row per indicator and period, the categories side by side
+    cats: list[tuple[str, str]] = []
+    for b in blocks:
+        if not b["top"]:
+            cats += [(b["dimension"], lab) for lab, _ in b["rows"] if (b["dimension"], lab) not in cats]
+    sexes = list(SEX_LABEL.values())
+    cats.sort(key=lambda c: (c[0] != "sex", (0, sexes.index(c[1]), "") if c[1] in sexes else _dimension_order(c[1])))
     rows = []
-    for point in [None, *fig.points["strategy_point"].to_list()]:
-        for b in fig.breakdown_blocks(point):
-            for label, cells in b["rows"]:
-                rows.append([b["indicator_code"], b["name"], DIMENSION_LABEL[b["dimension"]], label, *cells])
-    latest, window = fig.breakdown_periods()
-    sheet.table(["Indicator", "Name", "Dimension", "Value", *[p for p in (latest, window) if p]], rows,
-                lambda ri, ci: FORMAT_INT if ci >= 4 else None, freeze_col=4,
-                widths={1: 32, 2: 34, 3: 18, 4: 20})  # fmt: skip
+    for code in dict.fromkeys(b["indicator_code"] for b in blocks if not b["top"]):
+        mine = [b for b in blocks if b["indicator_code"] == code and not b["top"]]
+        for i, period in enumerate(mine[0]["periods"]):
+            row = [code, mine[0]["name"], period]
+            for dim, lab in cats:
+                blk = next((b for b in mine if b["dimension"] == dim), None)
+                cell = next((r[i] for lb, r in blk["rows"] if lb == lab), None) if blk else None
+                row.append(cell if cell is not None else (Cell("c", flag="C") if blk and period in blk["withheld"] else Cell("num", 0.0)))
+            rows.append(row)
+    sheet.table(["Indicator", "Name", "Period", *[f"{DIMENSION_LABEL[d]}: {lab}" for d, lab in cats]], rows,
+                lambda ri, ci: FORMAT_INT if ci >= 3 else None, freeze_col=3,
+                widths={1: 32, 2: 34, 3: 10, **{4 + i: 11 for i in range(len(cats))}})  # fmt: skip
+    # the top countries
+    sheet.text(f"Top {TOP_COUNTRIES} countries (a person counts under every country they had: the countries may add "
+               "up to more than the total)", bold=True)  # fmt: skip
+    rows = []
+    for b in (b for b in blocks if b["top"]):
+        for rank, (lab, cells) in enumerate(b["rows"], start=1):
+            rows.append([b["indicator_code"], DIMENSION_LABEL[b["dimension"]], f"{rank}. {lab}", *cells])
+    sheet.table(["Indicator", "Dimension", "Country", *[p for p in fig.breakdown_periods() if p]], rows,
+                lambda ri, ci: FORMAT_INT if ci >= 3 else None, freeze_col=3)  # fmt: skip
     sheet.finish()
     quality = Sheet(wb, "Data quality", pub, "Data quality")
     flags = pub.frames.get("rpt_plausibility")
