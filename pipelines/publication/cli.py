@@ -75,9 +75,13 @@ def main(argv: list[str] | None = None) -> int:
             names = list_editions()
             print("\n".join(names) if names else f"no editions under {editions_dir()}")
         elif args.draft:
-            from pipelines.publication.draft import draft_from_cli
+            from pipelines.publication.draft import WindowError, draft_from_cli
 
-            res = draft_from_cli(args.window, args.edition, args.out)
+            try:
+                res = draft_from_cli(args.window, args.edition, args.out)
+            except WindowError as e:
+                print(f"review-publish: {e}", file=sys.stderr)
+                return 2
             print(f"Draft text for {args.window}: {res['html']}\n  {res['docx']}")
             if res["missing"]:
                 print(f"  {len(res['missing'])} of {len(res['sentences'])} figures have no value (bracketed in the text)")

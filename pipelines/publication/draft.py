@@ -50,6 +50,10 @@ HEDGE_RULE = {
 }
 
 
+class WindowError(ValueError):
+    """A --window that is not YYYY-YYYY with start <= end."""
+
+
 @dataclass
 class Sentence:
     indicator_code: str
@@ -71,7 +75,7 @@ class Sentence:
 def parse_window(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"\s*(\d{4})\s*-\s*(\d{4})\s*", text or "")
     if not m or int(m.group(1)) > int(m.group(2)):
-        raise ValueError(f"window {text!r}: write it as YYYY-YYYY, e.g. 2010-2012")
+        raise WindowError(f"window {text!r}: write it as YYYY-YYYY (start <= end), e.g. 2010-2012")
     return int(m.group(1)), int(m.group(2))
 
 
