@@ -54,8 +54,8 @@ def neutralise(value):
 
 
 def unit_caption(name: str, unit: str) -> str:
-    """'Expenditure (USD)' stays as it is; 'Active projects' becomes 'Active projects (projects)'? No:
-    a unit already named (USD, %, or the unit's word) is not repeated."""
+    """The chart caption: the name, with its unit unless the name already says it ('Expenditure (USD)',
+    'Migrant training participants who are women (%)', 'Active projects' stay as they are)."""
     label = UNIT_LABEL.get(unit, unit or "")
     low = name.lower()
     if not label or label.lower() in low or (unit == "percent" and ("%" in name or "per cent" in low)):
@@ -419,9 +419,10 @@ def _section_tables(fig: Figures, point: int | None) -> str:
     return "".join(out)
 
 
-def spark(years: list[int], values: list, windows: list[tuple[int, int]], unit: str) -> str:
+def spark(years: list[int], values: list, windows: list[tuple[int, int]], unit: str,
+          provisional: frozenset[int] | set[int] = frozenset()) -> str:
     """A small line chart as inline SVG: the yearly values, the review window shaded, gaps for
-    suppressed or missing values."""
+    suppressed or missing values, a hollow point for a provisional year."""
     w, h, pad = 234, 70, 6
     nums = [v for v in values if isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v))]
     if not years:
@@ -457,9 +458,10 @@ def spark(years: list[int], values: list, windows: list[tuple[int, int]], unit: 
     for seg in segments:
         if len(seg) > 1:
             parts.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="#0b5c99" stroke-width="2"/>')
-        for pt in seg:
-            cx, cy = pt.split(",")
-            parts.append(f'<circle cx="{cx}" cy="{cy}" r="2.2" fill="#0b5c99"/>')
+    for i, v in enumerate(values):
+        if isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v)):
+            fill = '#fff" stroke="#0b5c99" stroke-width="1.2' if years[i] in provisional else "#0b5c99"
+            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.2" fill="{fill}"/>')
     parts.append(f'<text x="{pad}" y="{h - 2}" font-size="9" fill="#5b6b7b">{years[0]}</text>')
     parts.append(f'<text x="{w - pad}" y="{h - 2}" font-size="9" fill="#5b6b7b" text-anchor="end">{years[-1]}</text>')
     if nums:
@@ -475,7 +477,7 @@ def _charts(fig: Figures, point: int | None) -> str:
     for d in fig.indicators(point):
         series = [fig.cell(d["indicator_code"], yr).number for yr in years]
         out.append(f'<figure class="chart" data-indicator="{_e(d["indicator_code"])}">'
-                   f'{spark(years, series, fig.windows, d["unit"])}'
+                   f'{spark(years, series, fig.windows, d["unit"], set(fig.provisional))}'
                    f'<figcaption>{_e(unit_caption(d["name"], d["unit"]))}</figcaption></figure>')  # fmt: skip
     out.append("</div>")
     return "".join(out)
