@@ -31,8 +31,6 @@ import pytest
 from conftest import query
 from support.demo_build import demo_warehouse
 
-pytestmark = pytest.mark.slow
-
 K = 5
 TITLE = "Strategy review: indicators by strategy point"
 
@@ -66,6 +64,7 @@ def _table(ws, first: str = "Indicator"):
     return rows[start], rows[start + 1:]
 
 
+@pytest.mark.slow
 def test_workbook_formats_marks_legend_and_print_setup(demo):
     from openpyxl import load_workbook
 
@@ -113,6 +112,7 @@ def test_workbook_formats_marks_legend_and_print_setup(demo):
     assert org and all(r[idx].value is None for r in org)
 
 
+@pytest.mark.slow
 def test_workbook_prints_in_libreoffice_at_most_three_pages_per_sheet(demo, tmp_path):
     soffice = _tool("soffice", "libreoffice-calc", "libreoffice")
     pdftotext = _tool("pdftotext", "poppler-utils", "libreoffice")
@@ -142,6 +142,7 @@ def _section(html: str, sid: str) -> str:
     return html[start:html.index("</section>", start)]
 
 
+@pytest.mark.slow
 def test_html_year_columns_marks_and_captions(demo):
     html = demo["html"].read_text()
     p1 = _section(html, "point-1")
@@ -170,6 +171,7 @@ def _cells(block: str) -> tuple[list[str], list[tuple[str, list[tuple[str, str]]
     return periods, rows
 
 
+@pytest.mark.slow
 def test_breakdowns_are_shown_after_disclosure_control(demo):
     from pipelines.publication.pack import SEX_LABEL
 
@@ -220,6 +222,7 @@ document.body.setAttribute('data-probe', [out.length, out.filter(x => !x).length
 </script>"""
 
 
+@pytest.mark.slow
 def test_window_columns_inside_the_screen_and_the_printed_page(demo, tmp_path):
     base = _chromium(demo, tmp_path)
     shot = tmp_path / "screen.png"

@@ -334,6 +334,7 @@ table.ind td.name{white-space:normal}
   nav{display:none}
   main{padding:0}
   section{border:0;border-radius:0;margin:0;padding:0;break-before:page}
+  section#org{break-before:auto}
   section h2{font-size:14pt}
   section h3{font-size:10.5pt;margin:10px 0 4px;break-after:avoid}
   table{font-size:7.6pt;width:100%}
