@@ -1008,7 +1008,8 @@ def write_xlsx(pub: Publication, path: Path) -> Path:
     else:
         cols = [c for c in ("strategy_point", "importance", "sentence", "rule_id", "indicator_code", "period", "dimension",
                             "dimension_value", "acknowledged") if c in flags.columns]  # fmt: skip
-        _frame_sheet(quality, flags.select(cols).sort("strategy_point", "importance", nulls_last=False))
+        rank = pl.col("importance").replace_strict(IMPORTANCE_ORDER, default=3, return_dtype=pl.Int32)
+        _frame_sheet(quality, flags.sort(pl.col("strategy_point"), rank, nulls_last=False).select(cols))
     for name, title in (("quality_rejected_by_reason", "Rejected rows by reason"), ("quality_rejected_files", "Rejected files"),
                         ("quality_held_rows", "Held rows (expenditure of projects in no projects extract)"),
                         ("quality_completeness", "Completeness by year")):  # fmt: skip
