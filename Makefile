@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 # Dagster keeps run history here (the UI and CLI share it).
 export DAGSTER_HOME ?= $(abspath .dagster_home)
 
-.PHONY: setup demo test test-fast refresh dev sql docs bench clean chromium
+.PHONY: setup demo test test-fast refresh dev sql docs bench clean chromium libreoffice
 
 $(VENV)-tools/bin/uv:
 	python3 -m venv $(VENV)-tools
@@ -35,7 +35,15 @@ chromium:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	else echo "chromium is not installed: the review-pack browser test will be skipped (sudo apt-get install chromium)"; fi
 
-test: setup chromium
+# LibreOffice (Calc, Writer) and poppler-utils for the review pack's print tests (tests/test_pack.py: the
+# workbook converted to PDF, pages counted and measured); Debian's packages, needs root (757 MB installed
+# here together with chromium).
+libreoffice:
+	@if [ -x /usr/bin/soffice ] && [ -x /usr/bin/pdftotext ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc libreoffice-writer poppler-utils; \
+	else echo "libreoffice is not installed: the review-pack print tests will be skipped (sudo apt-get install libreoffice-calc libreoffice-writer poppler-utils)"; fi
+
+test: setup chromium libreoffice
 	$(PY) -m pytest -q
 
 test-fast: setup

@@ -32,8 +32,14 @@ def main(argv: list[str] | None = None) -> int:
         generate(settings.raw_dir, scale=args.scale)
         print(f"  generated in {time.perf_counter() - t:.0f} s")
     # The refresh job (ingest, dbt build, publish, review pack) with its detail in a log file, and the
-    # screen of `make refresh`.
-    return refresh_and_report(settings)
+    # screen of `make refresh`; then the draft text of the review for the demo's window (its data exists).
+    rc = refresh_and_report(settings)
+    if rc == 0 and settings.warehouse.exists():
+        from pipelines.publication.draft import draft_from_cli
+
+        draft = draft_from_cli("2007-2009", warehouse=settings.warehouse)
+        print(f"Draft text (2007-2009): {draft['html']}\n                        {draft['docx']}")
+    return rc
 
 
 if __name__ == "__main__":

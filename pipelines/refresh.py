@@ -121,6 +121,17 @@ def _query(path: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+def _plausibility_line(path: Path) -> str:
+    """'Plausibility flags: N high, N medium, N low (marts.rpt_plausibility)' of the published file."""
+    from pipelines.publication import plausibility
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return plausibility.summary_line(con)
+    finally:
+        con.close()
+
+
 def _lake_files(settings: Settings) -> list[dict]:
     """The files of this refresh (the lake's manifests, written by the ingest steps)."""
     import polars as pl
@@ -187,6 +198,7 @@ def summary(settings: Settings, outcome: Outcome, log_path: Path) -> tuple[str, 
                 lines.append(f"  ... and {len(failing) - 5} more: select * from marts.rpt_reconciliation where not holds")
             lines.append(f"Rejected rows: {rejected:,} (audit.rejected_rows); top reasons:")
             lines += [f"  {n:>9,}  {k}: {c}" for k, c, n in reasons] or ["  none"]
+            lines.append(_plausibility_line(settings.warehouse))
         except duckdb.Error as e:
             lines.append(f"The published warehouse could not be read: {_one_line(str(e), 200)}")
     warnings = [e for e in events if e["event"] == "warning" and not (status == "pack stale" and e.get("stage") == "review pack")]

@@ -306,24 +306,27 @@ def test_xlsx_numbers_equal_the_marts(env):
                     expected = values[(code, int(h))]
                     if r[i] == "c":
                         continue
-                    assert (r[i] in ("", None) and expected is None) or r[i] == pytest.approx(expected), (code, h)
+                    # empty: no data (a NULL share, or 0 before the indicator's first year with data)
+                    assert (r[i] in ("", None) and expected in (None, 0)) or r[i] == pytest.approx(expected), (code, h)
                     checked += 1
                 elif h == "2007-2009":
                     assert r[i] == pytest.approx(window[code][0]) or (r[i] in ("", None) and window[code][0] is None)
                 elif h == "2007-2009 yearly mean" and r[i] not in ("c", "", None):
                     assert r[i] == pytest.approx(window[code][1])
     assert checked > 200
-    rows = list(wb["Breakdowns"].iter_rows(values_only=True))
-    header = rows[0]
-    idx = {h: i for i, h in enumerate(header)}
-    for r in rows[1:]:
-        if r[idx["dimension_value"]] is None:
+    # the full controlled breakdown is the CSV export (the workbook's Breakdowns sheet shows the pack's selection)
+    import csv
+
+    with open(env["pack"] / "csv" / "fct_indicator_breakdown.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        if not r["dimension_value"]:
             continue
-        key = (r[idx["indicator_code"]], r[idx["period"]], r[idx["dimension"]], r[idx["dimension_value"]])
-        if r[idx["conf_status"]] == "F":
-            assert r[idx["value"]] == pytest.approx(breakdown[key])
+        key = (r["indicator_code"], r["period"], r["dimension"], r["dimension_value"])
+        if r["conf_status"] == "F":
+            assert float(r["value"]) == pytest.approx(breakdown[key])
         else:
-            assert r[idx["value"]] == "c" and r[idx["obs_status"]] == "Q"
+            assert r["value"] == "" and r["obs_status"] == "Q"
     defs = {r[0]: r for r in wb["Definitions"].iter_rows(values_only=True)}
     assert all(defs[c][2] == n and defs[c][3] == d for c, n, d in definitions)
 

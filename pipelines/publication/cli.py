@@ -5,6 +5,9 @@
                                              build, or from edition NAME
     review-publish --compare NAME            what changed since edition NAME, and why
     review-publish --list                    the editions
+    review-publish --draft --window 2010-2012 [--edition NAME]
+                                             the draft text of the review for that window
+                                             (review_draft.html, review_draft.docx in the pack folder)
 
 Settings: REVIEW_WAREHOUSE, REVIEW_EDITIONS_DIR, REVIEW_PACK_DIR, REVIEW_DISCLOSURE_K (docs/publication.md).
 """
@@ -88,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pack", action="store_true", help="write the review pack")
     ap.add_argument("--compare", metavar="NAME", help="list what changed since edition NAME, with causes")
     ap.add_argument("--list", action="store_true", help="list the editions")
+    ap.add_argument("--draft", action="store_true", help="write the draft text of the review (with --window)")
+    ap.add_argument("--window", metavar="START-END", default="2007-2009", help="review window of --draft")
     ap.add_argument("--out", type=Path, help="pack folder (default $REVIEW_PACK_DIR or data/review_pack)")
     args = ap.parse_args(argv)
     from pipelines.publication.editions import EditionError, list_editions, publish_edition
@@ -96,6 +101,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.list:
             names = list_editions()
             print("\n".join(names) if names else f"no editions under {editions_dir()}")
+        elif args.draft:
+            from pipelines.publication.draft import WindowError, draft_from_cli
+
+            try:
+                res = draft_from_cli(args.window, args.edition, args.out)
+            except WindowError as e:
+                print(f"review-publish: {e}", file=sys.stderr)
+                return 2
+            print(f"Draft text for {args.window}: {res['html']}\n  {res['docx']}")
+            if res["missing"]:
+                print(f"  {len(res['missing'])} of {len(res['sentences'])} figures have no value (bracketed in the text)")
         elif args.pack:
             paths = write_pack(args.edition, args.out)
             print(f"Review pack ({'edition ' + args.edition if args.edition else 'current build'}):")

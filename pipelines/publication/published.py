@@ -103,11 +103,28 @@ WAREHOUSE_QUERIES = {
 }
 
 
+# Tables the pack uses when the build has them (another model may not have landed in every build):
+# marts.dim_year (provisional years) and marts.rpt_plausibility (the plausibility flags).
+OPTIONAL_QUERIES = {
+    "dim_year": "select year, is_provisional, provisional_reason, latest_extracted_at, last_service_date "
+    "from marts.dim_year order by year",
+    "rpt_plausibility": "select * from marts.rpt_plausibility",
+}
+
+
+def read_optional(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """The optional marts that exist in this warehouse (checked in information_schema.tables)."""
+    present = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}  # fmt: skip
+    return {name: _frame(con, sql) for name, sql in OPTIONAL_QUERIES.items() if name in present}
+
+
 def read_warehouse(path: Path) -> tuple[dict[str, pl.DataFrame], str]:
     """The exact marts and audit summaries of a build (internal), and when it was published."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         frames = {name: _frame(con, sql) for name, sql in WAREHOUSE_QUERIES.items()}
+        frames |= read_optional(con)
         built = con.execute(
             "select max(finished_at) from audit.refresh_log where published"
         ).fetchall()[0][0]
@@ -318,7 +335,37 @@ def apply_control(frames: dict[str, pl.DataFrame], control: Control) -> dict[str
         holds=pl.when(pl.col("_h")).then(None).otherwise(pl.col("holds")),
         conf_status=pl.when(pl.col("_h")).then(pl.lit(PRIMARY)).otherwise(pl.lit(PUBLISHED)),
     ).drop("_h")
+    if "rpt_plausibility" in frames:
+        out["rpt_plausibility"] = redact_plausibility(frames["rpt_plausibility"], control)
     return out
+
+
+REDACTED_SENTENCE = "A check flagged a confidential figure; its details are not published."
+
+
+def redact_plausibility(flags: pl.DataFrame, control: Control) -> pl.DataFrame:
+    """Plausibility flags as published: a flag on a suppressed breakdown cell, a withheld group or a
+    suppressed share value shows neither its observed value nor its sentence (which quotes the value)."""
+    hidden = []
+    cols = [c for c in ("indicator_code", "period", "dimension", "dimension_value") if c in flags.columns]
+    for r in flags.select(cols).iter_rows(named=True):
+        code, period = r.get("indicator_code"), None if r.get("period") is None else str(r["period"])
+        dim, val = r.get("dimension"), r.get("dimension_value")
+        if code is None or period is None:
+            hidden.append(False)
+        elif dim is not None:
+            st = WITHHELD if (code, period, dim) in control.withheld else control.cell.get((code, period, dim, val), PUBLISHED)
+            hidden.append(st != PUBLISHED)
+        else:
+            hidden.append(control.share.get((code, period), PUBLISHED) != PUBLISHED)
+    mask = pl.Series("_h", hidden, dtype=pl.Boolean)
+    out = flags.with_columns(mask)
+    changes = []
+    if "observed" in flags.columns:
+        changes.append(pl.when(pl.col("_h")).then(None).otherwise(pl.col("observed")).alias("observed"))
+    if "sentence" in flags.columns:
+        changes.append(pl.when(pl.col("_h")).then(pl.lit(REDACTED_SENTENCE)).otherwise(pl.col("sentence")).alias("sentence"))
+    return out.with_columns(*changes).drop("_h") if changes else out.drop("_h")
 
 
 def _with_flags(df: pl.DataFrame, masked: list[str]) -> pl.DataFrame:
