@@ -80,6 +80,15 @@ def rule_version() -> str:
     return h.hexdigest()[:16]
 
 
+def macros_digest() -> str:
+    """A digest of every dbt macro file: part of each indicator's rule version (int_provenance_rule_versions),
+    since dbt's graph offers the models' checksums but no macro text."""
+    h = hashlib.sha256()
+    for p in sorted((REPO / "dbt_project" / "macros").rglob("*.sql")):
+        h.update(str(p.relative_to(REPO)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
 def code_version() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10)
@@ -172,6 +181,7 @@ def ensure_editions_dir(settings: Settings | None = None) -> tuple[Path, list[st
         for f in manifest(name)["files"]:
             _link_or_copy(root / name / f, view / name / f)
     os.environ["REVIEW_RULE_VERSION"] = rule_version()
+    os.environ["REVIEW_MACROS_DIGEST"] = macros_digest()
     os.environ["REVIEW_CODE_VERSION"] = code_version()
     plausibility.prepare_acknowledgements(settings.lake_dir)  # read by rpt_plausibility
     return view, warnings
