@@ -155,12 +155,13 @@ def test_correction_changes_only_the_dependent_window_figures(runs):
 def test_correction_leaves_everything_else_unchanged(runs):
     s1, s3 = runs["snap1"], runs["snap3"]
     changed = sorted(t for t in s1 if s1[t] != s3[t])
-    # values and window (checked above), the reconciliation report and the values' provenance (the new file
-    # feeds them) may move; breakdowns, dimensions and the audit of bad input may not (the new file has no
-    # bad, held or rejected row).
+    # values and window (checked above) and the reports on them (reconciliation; plausibility flags: the
+    # corrected expenditure series is judged again; the values' provenance: the new file feeds them) may
+    # move; breakdowns, dimensions and the audit of bad input may not (the new file has no bad, held or
+    # rejected row).
     assert set(changed) <= {("marts", "fct_indicator_values"), ("marts", "fct_indicator_window"),
-                            ("marts", "rpt_reconciliation"), ("audit", "source_files"),
-                            ("marts", "rpt_value_provenance")}  # fmt: skip
+                            ("marts", "rpt_reconciliation"), ("marts", "rpt_plausibility"),
+                            ("audit", "source_files"), ("marts", "rpt_value_provenance")}  # fmt: skip
     assert ("marts", "fct_indicator_values") in changed
     # The files seen: exactly one more, the new delivery, loaded.
     added = set(s3[("audit", "source_files")]) - set(s1[("audit", "source_files")])
