@@ -18,7 +18,7 @@
     (default data/acknowledgements.csv) itself. -#}
 {% macro plausibility_acknowledgements_file() %}{{ return(adapter.dispatch('plausibility_acknowledgements_file', 'review_warehouse')()) }}{% endmacro %}
 {% macro default__plausibility_acknowledgements_file() -%}
-read_csv('{{ env_var("REVIEW_ACKNOWLEDGEMENTS_READ", env_var("REVIEW_ACKNOWLEDGEMENTS", "../data/acknowledgements.csv")) }}', header = true, delim = ',', quote = '"',
+read_csv('{{ env_var("REVIEW_ACKNOWLEDGEMENTS_READ", env_var("REVIEW_ACKNOWLEDGEMENTS", "../data/acknowledgements.csv")) | replace("'", "''") }}', header = true, delim = ',', quote = '"',
     escape = '"', columns = {'flag_key': 'VARCHAR', 'acknowledged_by': 'VARCHAR', 'acknowledged_at': 'VARCHAR', 'reason': 'VARCHAR'})
 {%- endmacro %}
 {#- Spark reads the file without a header option: columns _c0.._c3, the header line dropped by its text. -#}
