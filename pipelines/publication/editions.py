@@ -231,11 +231,11 @@ def publish_edition(name: str, warehouse: Path | None = None, k: int | None = No
         if target.exists():  # published by another process while this one waited for the lock
             raise EditionError(f"edition {name!r} already exists at {target} (published meanwhile by another "
                                "process): editions are immutable; choose a new name")  # fmt: skip
-        _write_edition(pub, name, target, meta, k)
+        _write_edition(pub, warehouse, name, target, meta, k)
     return target
 
 
-def _write_edition(pub: Publication, name: str, target: Path, meta: dict, k: int) -> None:
+def _write_edition(pub: Publication, warehouse: Path, name: str, target: Path, meta: dict, k: int) -> None:
     now = meta["published_at"]
     tmp = target.parent / f"{TMP_PREFIX}{name}-{os.getpid()}"
     _remove(tmp)
