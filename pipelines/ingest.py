@@ -231,7 +231,7 @@ def _map_header(header: list[str], contract: ExtractContract) -> tuple[dict[str,
     they name the contract's columns, counts, and unknown names only when they are plain identifiers."""
     names = [h.strip().lstrip("\ufeff").strip() for h in header]
     known = set(contract.column_names)
-    needs = f"a {contract.kind} extract needs: {', '.join(contract.required_columns)}"
+    needs = f"{contract.kind} extracts need: {', '.join(contract.required_columns)}"
     if len(names) > MAX_COLUMNS:
         raise FileRejected(f"the header has {len(names)} columns, more than the limit of {MAX_COLUMNS}")
     if not known.intersection(names):
@@ -243,7 +243,7 @@ def _map_header(header: list[str], contract: ExtractContract) -> tuple[dict[str,
             )
         raise FileRejected(
             f"the first line does not look like a header: none of its {len(names)} field(s) is a column name "
-            f"of a {contract.kind} extract (is the header line missing, or is this another kind of extract?); "
+            f"of {contract.kind} extracts (is the header line missing, or is this another kind of extract?); "
             + needs
         )
     counts = Counter(n for n in names if n)
