@@ -121,14 +121,16 @@ class WriterLock(dg.ConfigurableResource):
 # INGEST_VERSION already; hashing the sources too catches a change that forgot to bump it.
 CODE_GLOBS = (
     ("dbt_project", ("models", "macros", "seeds", "tests", "snapshots", "analyses")),
-    ("pipelines", ("ingest.py",)),
+    # what decides the lake's content, and what writes the published outputs (the pack, the draft)
+    ("pipelines", ("ingest.py", "ingest_read.py", "dropzone.py", "reject_values.py", "reject_context.py",
+                   "publication")),
     ("schemas", (".",)),
 )
 
 
 def code_fingerprint() -> str:
     """SHA-256 of every file that decides the build (dbt models/macros/seeds/tests, dbt_project.yml,
-    profiles.yml, pipelines/ingest.py, schemas/) by path and content."""
+    profiles.yml, the ingest modules, pipelines/publication/, schemas/) by path and content."""
     from pipelines.settings import REPO
 
     files: set[Path] = {REPO / "dbt_project" / "dbt_project.yml", REPO / "dbt_project" / "profiles.yml"}
