@@ -477,7 +477,7 @@ def rekey_lake(lake_dir: Path, kind: str, fingerprint: str) -> str | None:
         except (OSError, ValueError):
             old = None
     removed: set[str] = set()
-    for sub in ("valid", "rejects", "stats"):
+    for sub in ("valid", "rejects", "stats", reject_context.SUBDIR):  # every per-delivery result
         folder = lake_dir / kind / sub
         if not folder.is_dir():
             continue

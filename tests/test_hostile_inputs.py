@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 
 from pipelines.ingest import (
+    INGEST_VERSION,
     MAX_COLUMNS,
     DropZoneMissing,
     FileRejected,
@@ -435,8 +436,11 @@ def test_a_changed_pseudonym_key_is_detected_warned_and_the_old_results_removed(
     changed = [w for w in second if "changed since the last refresh" in w]
     assert len(changed) == 3  # one per kind
     valid = sorted(p.name for p in (lake / "beneficiaries" / "valid").iterdir())
-    assert len(valid) == 2 and "empty.parquet" in valid  # the new key's file only
-    assert Pseudonymiser("key-two").fingerprint in [v for v in valid if v != "empty.parquet"][0]
+    placeholder = f"empty-v{INGEST_VERSION}.parquet"  # the lake's typed placeholder of this ingest version
+    assert len(valid) == 2 and placeholder in valid  # the new key's file only
+    assert Pseudonymiser("key-two").fingerprint in [v for v in valid if v != placeholder][0]
+    context = sorted(p.name for p in (lake / "beneficiaries" / "reject_context").iterdir())
+    assert context == sorted(["empty.parquet", *[v for v in valid if v != placeholder]])  # old key's context removed too
     stored = (lake / "beneficiaries" / "key_fingerprint.json").read_text()
     assert "key-two" not in stored and Pseudonymiser("key-two").fingerprint in stored
     events = [e for e in read_events(Settings.from_env()) if e["run_id"] == run_id and e["event"] == "warning"]
