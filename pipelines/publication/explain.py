@@ -40,6 +40,9 @@ def _fmt(v, unit: str | None = None) -> str:
     return str(v)
 
 
+PLAUSIBILITY_SHOWN = 8  # flags listed; the rest are counted, with the query that lists them
+
+
 def _table(headers: list[str], rows: list[tuple], indent: str = "  ") -> list[str]:
     cells = [[_fmt(c) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
@@ -158,17 +161,26 @@ def explain(warehouse: Path, code: str, period: str, edition: str | None = None)
             out.append("  none")
         out += ["", "Plausibility:"]
         if _has_table(con, "marts", "rpt_plausibility"):
-            pcols = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'marts' "
-                "and table_name = 'rpt_plausibility' order by ordinal_position").fetchall()]  # fmt: skip
-            where, params = "indicator_code = ?", [code]
-            if "period" in pcols:
-                where, params = where + " and cast(period as varchar) = ?", params + [period]
-            elif "year" in pcols and kind == "year":
-                where, params = where + " and year = ?", params + [int(period)]
-            flags = con.execute(f"select * from marts.rpt_plausibility where {where}", params).fetchall()
-            shown = [c for c in pcols if c not in ("indicator_code", "strategy_point")]
-            out += _table(shown, [tuple(r[pcols.index(c)] for c in shown) for r in flags]) if flags else ["  no flag"]
+            # The flags on this value (organisation-wide, or on one of its countries or files), the most
+            # important first; their sentences say what was found (issue 14's marts.rpt_plausibility).
+            flags = con.execute(
+                """
+                select importance, rule_id, case when acknowledged then 'yes' else 'no' end, sentence
+                from marts.rpt_plausibility where indicator_code = ? and period = ?
+                order by case importance when 'high' then 0 when 'medium' then 1 else 2 end,
+                         dimension nulls first, observed desc nulls last, flag_key
+                """,
+                [code, period],
+            ).fetchall()
+            if flags:
+                out += _table(["importance", "rule", "acknowledged", "what was found"], flags[:PLAUSIBILITY_SHOWN])
+                if len(flags) > PLAUSIBILITY_SHOWN:
+                    out.append(
+                        f"  ... and {len(flags) - PLAUSIBILITY_SHOWN} more: select * from marts.rpt_plausibility "
+                        f"where indicator_code = '{code}' and period = '{period}'"
+                    )
+            else:
+                out.append("  no flag")
         else:
             out.append("  (marts.rpt_plausibility is not in this warehouse)")
         out += ["", "History across editions:"]
