@@ -15,6 +15,7 @@ Settings: REVIEW_WAREHOUSE, REVIEW_EDITIONS_DIR, REVIEW_PACK_DIR, REVIEW_DISCLOS
 from __future__ import annotations
 
 import argparse
+import warnings
 import sys
 from collections import Counter
 from pathlib import Path
@@ -95,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--window", metavar="START-END", default="2007-2009", help="review window of --draft")
     ap.add_argument("--out", type=Path, help="pack folder (default $REVIEW_PACK_DIR or data/review_pack)")
     args = ap.parse_args(argv)
+    # Publishing hashes nothing: the unset pseudonym key's warning (for refreshes) would only be noise here.
+    warnings.filterwarnings("ignore", message="REVIEW_PSEUDONYM_KEY is not set")
     from pipelines.publication.editions import EditionError, list_editions, publish_edition
 
     try:
