@@ -300,3 +300,25 @@ def test_plausibility_flags_listed_by_point_and_redacted_on_confidential_cells(t
     assert "Only 3 men" not in out and REDACTED_SENTENCE in sections[2][2]
     assert flags.filter(pl.col("rule_id") == "small_cell")["observed"].to_list() == [None]
     assert "Plausibility checks not run" in plausibility_html(None)
+
+
+def test_the_pack_lists_every_high_flag_and_caps_the_rest_per_point():
+    from pipelines.publication.pack import PLAUSIBILITY_LISTED_PER_POINT, plausibility_selection
+
+    assert PLAUSIBILITY_LISTED_PER_POINT == 5
+    # Point 1: 2 high and 20 low flags (3 of the low ones touch a published figure); point 2: 10 high, 1
+    # medium; organisation-wide: 1 low. Listed: point 1 the 2 high, then the 3 touching low (5 in all);
+    # point 2 all 10 high and not the medium (the 11th); the organisation-wide low.
+    rows = [(1, "high", False, f"h{i}") for i in range(2)]
+    rows += [(1, "low", i < 3, f"l{i:02}") for i in range(20)]
+    rows += [(2, "high", False, f"H{i}") for i in range(10)] + [(2, "medium", True, "M0"), (None, "low", False, "o")]
+    flags = pl.DataFrame(rows, schema={"strategy_point": pl.Int32, "importance": pl.String,
+                                       "touches_published": pl.Boolean, "indicator_code": pl.String},
+                         orient="row").with_columns(period=pl.lit("2009"))  # fmt: skip
+    listed, counts = plausibility_selection(flags)
+    by_point = {p: sorted(listed.filter(pl.col("strategy_point").eq_missing(p))["indicator_code"].to_list())
+                for p in (None, 1, 2)}  # fmt: skip
+    assert by_point[1] == ["h0", "h1", "l00", "l01", "l02"]
+    assert by_point[2] == [f"H{i}" for i in range(10)]
+    assert by_point[None] == ["o"]
+    assert counts.rows() == [(None, 0, 0, 1, 1), (1, 2, 0, 20, 5), (2, 10, 1, 0, 10)]

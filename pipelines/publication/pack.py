@@ -615,6 +615,28 @@ def _rejected_html(df: pl.DataFrame) -> str:
 
 
 IMPORTANCE_ORDER = {"high": 0, "medium": 1, "low": 2}
+# Flags listed in the pack per strategy point: every high flag, then the most important others (touching a
+# published figure first) up to this many; the rest are counted, and all are in csv/rpt_plausibility.csv
+# and marts.rpt_plausibility. (The demo has ~3,000 low and medium flags: listed whole they printed as 48
+# pages.)
+PLAUSIBILITY_LISTED_PER_POINT = 5
+
+
+def plausibility_selection(flags: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the flags the pack lists, per point: every high one and the first others up to
+    PLAUSIBILITY_LISTED_PER_POINT; the counts per point: high, medium, low, listed)."""
+    rank = pl.col("importance").replace_strict(IMPORTANCE_ORDER, default=3, return_dtype=pl.Int32)
+    touches = pl.col("touches_published").fill_null(False) if "touches_published" in flags.columns else pl.lit(False)
+    ordered = flags.with_columns(__rank=rank, __touch=touches).sort(
+        "strategy_point", "__rank", "__touch", "indicator_code", "period", descending=[False, False, True, False, False],
+        nulls_last=False,
+    )
+    ordered = ordered.with_columns(__n=pl.int_range(pl.len()).over("strategy_point"))
+    listed = ordered.filter((pl.col("__rank") == 0) | (pl.col("__n") < PLAUSIBILITY_LISTED_PER_POINT))
+    counts = ordered.group_by("strategy_point").agg(
+        *[(pl.col("importance") == i).sum().alias(i) for i in IMPORTANCE_ORDER],
+    ).join(listed.group_by("strategy_point").len("listed"), on="strategy_point", how="left", nulls_equal=True)
+    return listed.drop("__rank", "__touch", "__n"), counts.sort("strategy_point", nulls_last=False)
 
 
 def plausibility_html(flags: pl.DataFrame | None) -> str:
@@ -624,10 +646,19 @@ def plausibility_html(flags: pl.DataFrame | None) -> str:
         return '<p class="small plaus-none">Plausibility checks not run (marts.rpt_plausibility is not in this build).</p>'
     if flags.is_empty():
         return '<p class="small plaus-empty">Plausibility checks run: no flag.</p>'
-    out = []
-    points = sorted({p for p in flags["strategy_point"].to_list()}, key=lambda p: (p is not None, p or 0))
+    listed, counts = plausibility_selection(flags)
+    out = ['<table class="plaus-counts"><tr><th class="l">Flags</th><th>high</th><th>medium</th><th>low</th>'
+           "<th>listed below</th></tr>"]
+    for c in counts.iter_rows(named=True):
+        title = "Organisation-wide" if c["strategy_point"] is None else f"Point {c['strategy_point']}"
+        out.append(f'<tr><td class="l">{_e(title)}</td><td>{c["high"]:,}</td><td>{c["medium"]:,}</td>'
+                   f'<td>{c["low"]:,}</td><td>{c["listed"] or 0:,}</td></tr>')
+    out.append("</table><p class=\"small\">Every high flag is listed, then the most important others up to "
+               f"{PLAUSIBILITY_LISTED_PER_POINT} per point; all flags are in csv/rpt_plausibility.csv and "
+               "marts.rpt_plausibility.</p>")
+    points = sorted({p for p in listed["strategy_point"].to_list()}, key=lambda p: (p is not None, p or 0))
     for p in points:
-        part = flags.filter(pl.col("strategy_point").is_null() if p is None else pl.col("strategy_point") == p)
+        part = listed.filter(pl.col("strategy_point").is_null() if p is None else pl.col("strategy_point") == p)
         rows = sorted(part.iter_rows(named=True),
                       key=lambda r: (IMPORTANCE_ORDER.get(r.get("importance"), 3), str(r.get("indicator_code")), str(r.get("period"))))  # fmt: skip
         title = "Organisation-wide" if p is None else f"Point {p}"
@@ -1006,10 +1037,16 @@ def write_xlsx(pub: Publication, path: Path) -> Path:
     elif flags.is_empty():
         quality.text("Plausibility checks run: no flag.")
     else:
+        listed, counts = plausibility_selection(flags)
+        for c in counts.iter_rows(named=True):
+            title = "Organisation-wide" if c["strategy_point"] is None else f"Point {c['strategy_point']}"
+            quality.text(f"{title}: {c['high']:,} high, {c['medium']:,} medium, {c['low']:,} low flags "
+                         f"({c['listed'] or 0:,} listed below)")
+        quality.text(f"Listed: every high flag, then the most important others up to {PLAUSIBILITY_LISTED_PER_POINT} "
+                     "per point; all flags are in csv/rpt_plausibility.csv and marts.rpt_plausibility.")
         cols = [c for c in ("strategy_point", "importance", "sentence", "rule_id", "indicator_code", "period", "dimension",
-                            "dimension_value", "acknowledged") if c in flags.columns]  # fmt: skip
-        rank = pl.col("importance").replace_strict(IMPORTANCE_ORDER, default=3, return_dtype=pl.Int32)
-        _frame_sheet(quality, flags.sort(pl.col("strategy_point"), rank, nulls_last=False).select(cols))
+                            "dimension_value", "acknowledged") if c in listed.columns]  # fmt: skip
+        _frame_sheet(quality, listed.select(cols))
     for name, title in (("quality_rejected_by_reason", "Rejected rows by reason"), ("quality_rejected_files", "Rejected files"),
                         ("quality_held_rows", "Held rows (expenditure of projects in no projects extract)"),
                         ("quality_completeness", "Completeness by year")):  # fmt: skip
@@ -1034,7 +1071,7 @@ EXPORTS = ("fct_indicator_values", "fct_indicator_window", "fct_indicator_breakd
 def write_csvs(pub: Publication, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for name in EXPORTS:
+    for name in EXPORTS + (("rpt_plausibility",) if pub.frames.get("rpt_plausibility") is not None else ()):
         df = pub[name]
         path = folder / f"{name}.csv"
         with open(path, "w", newline="", encoding="utf-8") as f:
