@@ -9,6 +9,9 @@
 -- at demo scale): each winning service's file as a small integer, found through int_services.recency
 -- (unique per service), and (indicator, period) as int_person_periods' hashed `cell`, checked free of
 -- collisions by the same macro.
+-- Built after the person-period models: at scale 10 the two heaviest models side by side (dbt runs two
+-- threads) overflowed DuckDB's memory limit ("Out of Memory Error" in int_person_periods).
+-- depends_on: {{ ref('int_dimension_periods') }}
 with ben_winners as (
     select service_id, file_name, row_number, versions_delivered from {{ ref('stg_lake__beneficiaries') }}
 ),
