@@ -159,7 +159,8 @@ def inputs_fingerprint(settings: Settings, editions_view: Path | None = None) ->
     for m in sorted((settings.lake_dir / "manifest").glob("*.parquet")):
         df = pl.read_parquet(m)
         cols = [c for c in ("kind", "file_name", "status", "sha256", "cache_key") if c in df.columns]
-        files += [list(r) for r in df.select(cols).rows()]
+        # an entry of the drop zone that is not a kind's folder has kind NULL, an unread one no SHA-256
+        files += [["" if v is None else v for v in r] for r in df.select(cols).rows()]
     editions = []
     if editions_view is not None and editions_view.is_dir():
         for d in sorted(editions_view.iterdir()):
