@@ -205,7 +205,9 @@ def test_a_second_refresh_gives_up_with_a_clear_message_when_told_not_to_wait(pu
     root, raw, env = published
     marker = tmp_path / "marker"
     holder = start_refresh(
-        env | {"REVIEW_FAULT_PAUSE_AT": "before_dbt", "REVIEW_FAULT_MARKER": str(marker), "REVIEW_FAULT_PAUSE_SECONDS": "60"},
+        # it must reach the dbt step, though nothing changed since the published build
+        env | {"REVIEW_FAULT_PAUSE_AT": "before_dbt", "REVIEW_FAULT_MARKER": str(marker), "REVIEW_FAULT_PAUSE_SECONDS": "60",
+               "REVIEW_ALWAYS_REBUILD": "1"},
         tmp_path / "holder.log",
     )
     try:
