@@ -158,7 +158,10 @@ def test_html_year_columns_marks_and_captions(demo):
     assert "(USD) (usd)" not in html and "(USD) (USD)" not in html and "(%) (%)" not in html
     quality = _section(html, "quality")
     assert not re.search(r">\d,\d{3}</td>", quality.split("<h3>Held rows")[1].split("<h3>")[0])  # no "2,009"
-    assert "Plausibility checks not run" in quality  # this build has no marts.rpt_plausibility
+    # The demo build has marts.rpt_plausibility: the counts per point, then the flags. Its only high flags
+    # are the 5 the generator plants (README, Plausibility checks): each listed, whatever the cap.
+    assert "Plausibility checks not run" not in quality and 'class="plaus-counts"' in quality
+    assert quality.count('<span class="imp-high">') == 5
     assert "a country is not an ISO 3166 alpha-3 code" in quality  # checks in words, not only their codes
 
 
