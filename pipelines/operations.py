@@ -161,6 +161,8 @@ def inputs_fingerprint(settings: Settings, editions_view: Path | None = None) ->
         cols = [c for c in ("kind", "file_name", "status", "sha256", "cache_key") if c in df.columns]
         # an entry of the drop zone that is not a kind's folder has kind NULL, an unread one no SHA-256
         files += [["" if v is None else v for v in r] for r in df.select(cols).rows()]
+    from pipelines.publication.editions import _sha256  # the digest editions' manifests use
+
     editions = []
     if editions_view is not None and editions_view.is_dir():
         for d in sorted(editions_view.iterdir()):
@@ -169,14 +171,6 @@ def inputs_fingerprint(settings: Settings, editions_view: Path | None = None) ->
     body = {"files": sorted(files), "editions": editions, "engine": settings.dbt_target, "code": code_fingerprint()}
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     return {"digest": digest, "files": len(files), "editions": len(editions), "code": body["code"][:16]}
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def last_published(settings: Settings) -> dict | None:
