@@ -6,6 +6,8 @@
    generator is unchanged), and links them into a fresh work folder <cache>/run-scale<S>/raw/.
 2. Measures, one after the other (each a separate process tree: wall time and peak RSS, the sum of VmRSS
    over the process and all its descendants, sampled every 0.2 s from /proc):
+   - floor         bench/floor.py: parse every extract once, HMAC of the distinct case numbers on every
+                   core, distinct persons by service type and year (the least any refresh must do);
    - baseline      bench/baseline.sql in one DuckDB process (row checks, re-delivery rule, every core
                    indicator for every year and the review window) straight from the raw CSVs;
    - full refresh  `dagster asset materialize -m pipelines --select '*'` on an empty lake and warehouse;
@@ -303,6 +305,18 @@ def run_baseline(work: Path) -> Measured:
     return m
 
 
+def run_floor(work: Path) -> Measured:
+    """bench/floor.py on the same extracts: parse once, HMAC of the distinct case numbers, distinct counts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEW_")}
+    cmd = [sys.executable, "-m", "bench.floor", str(work / "raw")]
+    m = measure("floor", cmd, env, work / "logs" / "floor.log")
+    for line in m.log.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "floor" and parts[1] != "distinct_case_numbers":
+            m.stages.append((parts[1], float(parts[2])))
+    return m
+
+
 def compare_with_baseline(work: Path) -> tuple[int, int, list[str]]:
     """(agreeing, total, first disagreements): baseline values vs the warehouse (years and window)."""
     import duckdb
@@ -365,8 +379,10 @@ def machine() -> dict[str, str]:
 
 
 def report(scale: float, rows: dict[str, int], base: Measured, full: Measured, inc: Measured,
-           agree: tuple[int, int, list[str]], info: dict[str, str], inc_rows: int, noop: Measured) -> str:  # fmt: skip
+           agree: tuple[int, int, list[str]], info: dict[str, str], inc_rows: int, noop: Measured,
+           floor: Measured) -> str:  # fmt: skip
     ratio = full.seconds / base.seconds
+    floor_s = dict(floor.stages).get("total", 0.0) or float("nan")
     peak = max(full.peak_rss, inc.peak_rss)
     dbt_full = dict(full.stages).get("review_dbt_assets", 0.0)
     dbt_inc = dict(inc.stages).get("review_dbt_assets", 0.0)
@@ -390,6 +406,12 @@ def report(scale: float, rows: dict[str, int], base: Measured, full: Measured, i
         f"| full refresh: `dagster asset materialize -m pipelines --select '*'` | {full.seconds:.1f} s | {gib(full.peak_rss)} | {ratio:.2f}× |",
         f"| refresh after one new 1% file | {inc.seconds:.1f} s | {gib(inc.peak_rss)} | {inc.seconds / base.seconds:.2f}× |",
         f"| refresh with nothing new (not rebuilt) | {noop.seconds:.1f} s | {gib(noop.peak_rss)} | {noop.seconds / base.seconds:.2f}× |",
+        "",
+        "The floor (`bench/floor.py`, same extracts, one process, each step timed alone): "
+        + ", ".join(f"{n} {v:.1f} s" for n, v in floor.stages)
+        + f" (process wall time {floor.seconds:.1f} s, peak RSS {gib(floor.peak_rss)}). Full refresh = "
+        f"{full.seconds / floor_s:.1f}× the floor, +1% file {inc.seconds / floor_s:.1f}×, nothing new "
+        f"{noop.seconds / floor_s:.1f}×.",
         "",
         f"Peak RSS by process at the moment of the peak: full refresh: {peak_parts(full)}; +1% file: "
         f"{peak_parts(inc)}; baseline: {peak_parts(base)}.",
@@ -419,6 +441,14 @@ def report(scale: float, rows: dict[str, int], base: Measured, full: Measured, i
         "year and the window)" + (": " + "; ".join(agree[2]) if agree[2] else "."),
         "",
         "## Targets",
+        "",
+        f"Issue 17: full refresh ≤ 5× the floor: {full.seconds / floor_s:.1f}× ({full.seconds:.1f} s vs "
+        f"{floor_s:.1f} s): {ok(full.seconds <= 5 * floor_s)}; faster than the baseline: {ratio:.2f}×: "
+        f"{ok(full.seconds < base.seconds)}; +1% file ≤ 15% of the full refresh: "
+        f"{100 * inc.seconds / full.seconds:.0f}%: {ok(inc.seconds <= 0.15 * full.seconds)}; peak RSS ≤ 2 GiB: "
+        f"{ok(max(full.peak_rss, inc.peak_rss) <= TARGET_PEAK_RSS)}.",
+        "",
+        "Issues 6 and 12:",
         "",
         f"- Full refresh ≤ 2.5× the baseline: {ratio:.2f}× ({full.seconds:.1f} s vs {base.seconds:.1f} s): "
         f"{ok(ratio <= TARGET_FULL_VS_BASELINE)}.",
@@ -473,6 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     bases = [run_baseline(work) for _ in range(max(1, args.baseline_runs))]
     base = min(bases, key=lambda m: m.seconds)
     base.all_seconds = [m.seconds for m in bases]
+    floor = run_floor(work)
     full = run_refresh("full refresh", work, "full_refresh.log")
     agree = compare_with_baseline(work)
     inc_rows = round(0.01 * rows["beneficiaries"])
@@ -482,7 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     if "Nothing new since the published build" not in noop.log.read_text():
         print("warning: the refresh with nothing new rebuilt the warehouse (see its log)", file=sys.stderr)
 
-    text = report(args.scale, rows, base, full, inc, agree, machine(), inc_rows, noop)
+    text = report(args.scale, rows, base, full, inc, agree, machine(), inc_rows, noop, floor)
     print()
     print(text)
     if not args.no_write:

@@ -1,0 +1,93 @@
+"""The floor of a refresh on this machine: `python -m bench.floor RAW_DIR` (run by `make bench`).
+
+What any implementation of the job must at least do, each step measured on its own, in one process:
+
+1. parse  every extract of RAW_DIR once, every column as text (DuckDB `read_csv`, all cores), into memory;
+2. hmac   HMAC-SHA256 of the distinct beneficiary case numbers (`beneficiary_id`) with a key, on every
+          core (one worker process per core, each hashing its share with the same prepared HMAC states
+          as `pipelines.ingest.Pseudonymiser`);
+3. count  distinct persons by service type and service year over the parsed rows (DuckDB).
+
+Prints one `floor <step> <seconds>` line per step and `floor total <seconds>`; bench/run.py reads them.
+Nothing here validates, keeps versions, writes a lake or a warehouse: it is a lower bound, not a refresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import duckdb
+
+KEY = b"bench-floor-key"
+
+
+def _states(key: bytes) -> tuple[object, object]:
+    k = key.ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in k)), hashlib.sha256(bytes(b ^ 0x5C for b in k))
+
+
+def _hmac_chunk(values: list[str]) -> int:
+    inner0, outer0 = _states(KEY)
+    n = 0
+    for v in values:
+        inner = inner0.copy()
+        inner.update(v.encode("utf-8"))
+        outer = outer0.copy()
+        outer.update(inner.digest())
+        outer.hexdigest()
+        n += 1
+    return n
+
+
+def _sql_str(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+def measure(raw: Path) -> dict[str, float]:
+    con = duckdb.connect()
+    times: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    for kind in ("projects", "expenditures", "beneficiaries"):
+        files = sorted(str(p) for p in (raw / kind).glob("*.csv"))
+        if not files:
+            continue
+        listing = ", ".join(f"'{_sql_str(Path(f))}'" for f in files)
+        con.execute(
+            f"create table {kind} as select * from read_csv([{listing}], all_varchar = true, header = true, "
+            "union_by_name = true, null_padding = true, ignore_errors = true, filename = true)"
+        )
+    times["parse"] = time.perf_counter() - t0
+
+    ids = [r[0] for r in con.execute("select distinct beneficiary_id from beneficiaries where beneficiary_id is not null").fetchall()]
+    workers = os.cpu_count() or 1
+    t0 = time.perf_counter()
+    step = -(-len(ids) // workers) if ids else 1
+    with ProcessPoolExecutor(workers) as pool:
+        hashed = sum(pool.map(_hmac_chunk, [ids[i : i + step] for i in range(0, len(ids), step)]))
+    times["hmac"] = time.perf_counter() - t0
+    assert hashed == len(ids)
+
+    t0 = time.perf_counter()
+    con.execute(
+        "select service_type, substr(service_date, 1, 4) as year, count(distinct beneficiary_id) "
+        "from beneficiaries group by all"
+    ).fetchall()
+    times["count"] = time.perf_counter() - t0
+    times["total"] = sum(times.values())
+    print(f"floor distinct_case_numbers {len(ids)}")
+    return times
+
+
+def main(raw: str) -> None:
+    for step, secs in measure(Path(raw)).items():
+        print(f"floor {step} {secs:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
