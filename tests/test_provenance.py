@@ -29,8 +29,15 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
-from conftest import BENEFICIARY_COLUMNS, EXPENDITURE_COLUMNS, PROJECT_COLUMNS, query, refresh, refresh_run, write_extract
+from conftest import (
+    BENEFICIARY_COLUMNS,
+    EXPENDITURE_COLUMNS,
+    PROJECT_COLUMNS,
+    query,
+    refresh,
+    refresh_run,
+    write_extract,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -39,35 +46,78 @@ CODE = "P01.pre_consular_applicants"
 
 
 def _svc(sid, person, date, ts, sex="F", country="KEN", category=""):
-    v = {"service_id": sid, "beneficiary_id": f"CASE-{person}", "full_name": f"Name {person}",
-         "document_no": f"DOC-{person}", "date_of_birth": "1980-01-01", "sex": sex, "service_type": "pre_consular",
-         "service_date": date, "country_of_service": country, "destination_country": "", "case_category": category,
-         "project_code": "", "extracted_at": ts}  # fmt: skip
+    v = {
+        "service_id": sid,
+        "beneficiary_id": f"CASE-{person}",
+        "full_name": f"Name {person}",
+        "document_no": f"DOC-{person}",
+        "date_of_birth": "1980-01-01",
+        "sex": sex,
+        "service_type": "pre_consular",
+        "service_date": date,
+        "country_of_service": country,
+        "destination_country": "",
+        "case_category": category,
+        "project_code": "",
+        "extracted_at": ts,
+    }
     return [v[c] for c in BENEFICIARY_COLUMNS]
 
 
 def build_fixture(raw: Path) -> None:
-    write_extract(raw, "projects", "p.csv", PROJECT_COLUMNS,
-                  [[c, f"Project {c}", "KEN", "pre_consular", "1", "1", "2006-01-01", "", "1000", T1]
-                   for c in ("AB.0001", "AB.0002", "AB.0003")])  # fmt: skip
-    write_extract(raw, "expenditures", "e_a.csv", EXPENDITURE_COLUMNS,
-                  [["AB.0001", "2007", "100", T1], ["AB.0002", "2007", "50", T1], ["AB.0003", "2007", "abc", T1],
-                   ["ZZ.9999", "2007", "30", T1]])  # fmt: skip
+    write_extract(
+        raw,
+        "projects",
+        "p.csv",
+        PROJECT_COLUMNS,
+        [
+            [c, f"Project {c}", "KEN", "pre_consular", "1", "1", "2006-01-01", "", "1000", T1]
+            for c in ("AB.0001", "AB.0002", "AB.0003")
+        ],
+    )
+    write_extract(
+        raw,
+        "expenditures",
+        "e_a.csv",
+        EXPENDITURE_COLUMNS,
+        [
+            ["AB.0001", "2007", "100", T1],
+            ["AB.0002", "2007", "50", T1],
+            ["AB.0003", "2007", "abc", T1],
+            ["ZZ.9999", "2007", "30", T1],
+        ],
+    )
     write_extract(raw, "expenditures", "e_b.csv", EXPENDITURE_COLUMNS, [["AB.0002", "2007", "70", T2]])
-    write_extract(raw, "beneficiaries", "b_2007.csv", BENEFICIARY_COLUMNS,
-                  [_svc("S1", "P1", "2007-03-01", T1), _svc("S2", "P2", "2007-04-01", T1),
-                   _svc("S3", "P3", "2007-05-01", T1), _svc("S4", "P4", "2007-06-01", T1, sex="X"),
-                   _svc("S5", "P5", "2007-06-02", T1, sex="X", country="XXXX", category="bogus")])  # fmt: skip
-    write_extract(raw, "beneficiaries", "b_corr.csv", BENEFICIARY_COLUMNS,
-                  [_svc("S3", "P3", "2007-05-02", T2), _svc("S6", "P1", "2007-08-01", T2)])  # fmt: skip
+    write_extract(
+        raw,
+        "beneficiaries",
+        "b_2007.csv",
+        BENEFICIARY_COLUMNS,
+        [
+            _svc("S1", "P1", "2007-03-01", T1),
+            _svc("S2", "P2", "2007-04-01", T1),
+            _svc("S3", "P3", "2007-05-01", T1),
+            _svc("S4", "P4", "2007-06-01", T1, sex="X"),
+            _svc("S5", "P5", "2007-06-02", T1, sex="X", country="XXXX", category="bogus"),
+        ],
+    )
+    write_extract(
+        raw,
+        "beneficiaries",
+        "b_corr.csv",
+        BENEFICIARY_COLUMNS,
+        [_svc("S3", "P3", "2007-05-02", T2), _svc("S6", "P1", "2007-08-01", T2)],
+    )
 
 
 def _sha12(raw: Path, kind: str, name: str) -> str:
     return hashlib.sha256((raw / kind / name).read_bytes()).hexdigest()[:12]
 
 
-PROV_SQL = ("select contribution, kind, file_name, check_name, row_count, unit_count, rows_superseded "
-            "from {table} where indicator_code = ? and period = ? {extra} order by all")  # fmt: skip
+PROV_SQL = (
+    "select contribution, kind, file_name, check_name, row_count, unit_count, rows_superseded "
+    "from {table} where indicator_code = ? and period = ? {extra} order by all"
+)
 
 # (contribution, kind, file, check, rows, persons/projects, rows lost to a later version)
 PRE_CONSULAR_FIRST = [
@@ -109,25 +159,41 @@ def run(tmp_path_factory) -> dict:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    return {"tmp": tmp, "raw": raw, "warehouse": second, "edition": edition, "first": first_provenance,
-            "result": result}
+    return {
+        "tmp": tmp,
+        "raw": raw,
+        "warehouse": second,
+        "edition": edition,
+        "first": first_provenance,
+        "result": result,
+    }
 
 
 def test_rejected_rows_keep_their_context_and_no_personal_data(run):
-    rows = query(run["warehouse"], "select kind, file_name, row_number, context_kept, failed_columns, has_person_key, "
-                 "service_type, strategy_point, cast(service_date as varchar), project_code, country_of_service, "
-                 "destination_country, year from audit.rejected_row_context order by all")  # fmt: skip
+    rows = query(
+        run["warehouse"],
+        "select kind, file_name, row_number, context_kept, failed_columns, has_person_key, "
+        "service_type, strategy_point, cast(service_date as varchar), project_code, country_of_service, "
+        "destination_country, year from audit.rejected_row_context order by all",
+    )
     assert rows == [
         ("beneficiaries", "b_2007.csv", 5, True, 1, True, "pre_consular", 1, "2007-06-01", None, "KEN", None, None),
         ("beneficiaries", "b_2007.csv", 6, False, 3, False, None, None, None, None, None, None, None),
         ("expenditures", "e_a.csv", 4, True, 1, False, None, None, None, "AB.0003", None, None, 2007),
     ]
     # the lake's context files hold no personal-data value; the person is the keyed hash valid rows carry
-    ctx = pl.concat([pl.read_parquet(p) for p in (run["tmp"] / "lake" / "beneficiaries" / "reject_context").glob("*.parquet")],
-                    how="diagonal_relaxed")  # fmt: skip
+    ctx = pl.concat(
+        [pl.read_parquet(p) for p in (run["tmp"] / "lake" / "beneficiaries" / "reject_context").glob("*.parquet")],
+        how="diagonal_relaxed",
+    )
     text = " ".join(str(v) for row in ctx.rows() for v in row)
     assert not re.search(r"CASE-|Name P|DOC-|1980-01-01", text)
-    assert set(ctx.columns) >= {"person_key"} and not {"beneficiary_id", "full_name", "document_no", "date_of_birth"} & set(ctx.columns)
+    assert set(ctx.columns) >= {"person_key"} and not {
+        "beneficiary_id",
+        "full_name",
+        "document_no",
+        "date_of_birth",
+    } & set(ctx.columns)
     valid_keys = {r[0] for r in query(run["warehouse"], "select person_key from staging.stg_lake__beneficiaries")}
     p4 = ctx.filter(pl.col("row_number") == 5)["person_key"].to_list()
     assert len(p4[0]) == 64 and p4[0] not in valid_keys  # P4 has no valid service
@@ -138,16 +204,23 @@ def test_provenance_of_a_value_fed_by_two_files(run):
     for period in ("2007", "2007-2009"):
         got = query(w, PROV_SQL.format(table="marts.rpt_value_provenance", extra=""), ["ORG.expenditure_usd", period])
         assert got == EXPENDITURE, period
-        assert query(w, PROV_SQL.format(table="marts.rpt_value_provenance", extra=""), [CODE, period]) == PRE_CONSULAR_NOW
-    assert query(w, "select value from marts.fct_indicator_values where indicator_code = 'ORG.expenditure_usd' "
-                 "and year = 2007") == [(170.0,)]  # fmt: skip
+        assert (
+            query(w, PROV_SQL.format(table="marts.rpt_value_provenance", extra=""), [CODE, period]) == PRE_CONSULAR_NOW
+        )
+    assert query(
+        w, "select value from marts.fct_indicator_values where indicator_code = 'ORG.expenditure_usd' and year = 2007"
+    ) == [(170.0,)]
     # a point's expenditure: the same files; the held row (points unknown) would not have fed it
     assert query(w, PROV_SQL.format(table="marts.rpt_value_provenance", extra=""), ["P01.expenditure_usd", "2007"]) == [
-        r for r in EXPENDITURE if r[0] != "held"]  # fmt: skip
+        r for r in EXPENDITURE if r[0] != "held"
+    ]
     # SHA-256 of each file as delivered
-    shas = dict(query(w, "select distinct file_name, sha256 from marts.rpt_value_provenance where indicator_code = ?", [CODE]))
-    assert {f: s[:12] for f, s in shas.items()} == {f: _sha12(run["raw"], "beneficiaries", f)
-                                                    for f in ("b_2007.csv", "b_corr.csv", "b_late.csv")}  # fmt: skip
+    shas = dict(
+        query(w, "select distinct file_name, sha256 from marts.rpt_value_provenance where indicator_code = ?", [CODE])
+    )
+    assert {f: s[:12] for f, s in shas.items()} == {
+        f: _sha12(run["raw"], "beneficiaries", f) for f in ("b_2007.csv", "b_corr.csv", "b_late.csv")
+    }
     # before the late delivery
     assert run["first"] == PRE_CONSULAR_FIRST
 
@@ -156,28 +229,46 @@ def test_edition_freezes_the_provenance_it_published(run):
     frozen = pl.read_parquet(run["edition"] / "provenance.parquet")
     assert set(frozen["edition"]) == {"ed1"}
     mine = frozen.filter((pl.col("indicator_code") == CODE) & (pl.col("period") == "2007")).sort(
-        "contribution", "kind", "file_name", "check_name", nulls_last=False)
-    assert mine.select("contribution", "kind", "file_name", "check_name", "row_count", "unit_count",
-                       "rows_superseded").rows() == PRE_CONSULAR_FIRST  # fmt: skip
+        "contribution", "kind", "file_name", "check_name", nulls_last=False
+    )
+    assert (
+        mine.select(
+            "contribution", "kind", "file_name", "check_name", "row_count", "unit_count", "rows_superseded"
+        ).rows()
+        == PRE_CONSULAR_FIRST
+    )
     assert set(mine["value"]) == {3.0}
     # readable in the warehouse beside the current build, and part of the edition's manifest
-    assert query(run["warehouse"], PROV_SQL.format(table="marts.edition_provenance", extra="and edition = 'ed1'"),
-                 [CODE, "2007"]) == PRE_CONSULAR_FIRST  # fmt: skip
+    assert (
+        query(
+            run["warehouse"],
+            PROV_SQL.format(table="marts.edition_provenance", extra="and edition = 'ed1'"),
+            [CODE, "2007"],
+        )
+        == PRE_CONSULAR_FIRST
+    )
     manifest = __import__("json").loads((run["edition"] / "manifest.json").read_text())
     assert {"provenance.parquet", "rule_versions.parquet"} <= set(manifest["files"])
 
 
 def test_restatement_names_the_file_and_rows(run):
-    rows = query(run["warehouse"], "select table_name, period, measure, edition_value, current_value, causes, files_added, "
-                 "files_removed, files_changed, rows_moved, source_changes from marts.rpt_restatement "
-                 "where edition = 'ed1' and indicator_code = ? and dimension is null and measure = 'value' order by all",
-                 [CODE])  # fmt: skip
+    rows = query(
+        run["warehouse"],
+        "select table_name, period, measure, edition_value, current_value, causes, files_added, "
+        "files_removed, files_changed, rows_moved, source_changes from marts.rpt_restatement "
+        "where edition = 'ed1' and indicator_code = ? and dimension is null and measure = 'value' order by all",
+        [CODE],
+    )
     change = ("late or re-delivered source rows", 1, 0, 0, 1, "added beneficiaries/b_late.csv (+1 rows)")
-    assert rows == [("fct_indicator_values", "2007", "value", 3.0, 4.0, *change),
-                    ("fct_indicator_window", "2007-2009", "value", 3.0, 4.0, *change)]  # fmt: skip
+    assert rows == [
+        ("fct_indicator_values", "2007", "value", 3.0, 4.0, *change),
+        ("fct_indicator_window", "2007-2009", "value", 3.0, 4.0, *change),
+    ]
     # only the documentation changed (global rule version differs): no indicator says 'rule change'
     assert query(run["warehouse"], "select count(*) from marts.rpt_restatement where edition = 'ed1'")[0][0] > 0
-    assert query(run["warehouse"], "select count(*) from marts.rpt_restatement where causes like '%rule change%'") == [(0,)]
+    assert query(run["warehouse"], "select count(*) from marts.rpt_restatement where causes like '%rule change%'") == [
+        (0,)
+    ]
 
 
 def test_review_explain_prints_the_hand_worked_counts(run, capsys):
@@ -213,13 +304,23 @@ def test_review_explain_prints_the_hand_worked_counts(run, capsys):
 def test_every_marts_and_audit_column_is_described_in_duckdb(run):
     """persist_docs (and pipelines/warehouse_docs.py for the publish step's tables): any SQL client sees them."""
     w = run["warehouse"]
-    tables = query(w, "select schema_name, table_name, comment from duckdb_tables() where schema_name in ('marts', 'audit')")
+    tables = query(
+        w, "select schema_name, table_name, comment from duckdb_tables() where schema_name in ('marts', 'audit')"
+    )
     names = {(s, t) for s, t, _ in tables}
-    assert {("marts", "rpt_value_provenance"), ("marts", "fct_indicator_values"), ("audit", "rejected_row_context"),
-            ("audit", "refresh_log"), ("audit", "refresh_files")} <= names  # fmt: skip
+    assert {
+        ("marts", "rpt_value_provenance"),
+        ("marts", "fct_indicator_values"),
+        ("audit", "rejected_row_context"),
+        ("audit", "refresh_log"),
+        ("audit", "refresh_files"),
+    } <= names
     assert [(s, t) for s, t, c in tables if not (c or "").strip()] == []
-    undocumented = query(w, "select schema_name, table_name, column_name from duckdb_columns() "
-                         "where schema_name in ('marts', 'audit') and coalesce(trim(comment), '') = '' order by all")  # fmt: skip
+    undocumented = query(
+        w,
+        "select schema_name, table_name, column_name from duckdb_columns() "
+        "where schema_name in ('marts', 'audit') and coalesce(trim(comment), '') = '' order by all",
+    )
     assert undocumented == []
     assert query(w, "select count(*) from duckdb_columns() where schema_name in ('marts', 'audit')")[0][0] > 150
 
@@ -233,13 +334,16 @@ def test_docs_site_builds_with_lineage_and_exposures(run, tmp_path):
     assert page.exists() and page.stat().st_size > 100_000
     manifest = json.loads((page.parent / "manifest.json").read_text())
     assert set(manifest["exposures"]) == {"exposure.review_warehouse.review_pack", "exposure.review_warehouse.editions"}
-    assert "model.review_warehouse.rpt_value_provenance" in manifest["exposures"]["exposure.review_warehouse.editions"]["depends_on"]["nodes"]
+    assert (
+        "model.review_warehouse.rpt_value_provenance"
+        in manifest["exposures"]["exposure.review_warehouse.editions"]["depends_on"]["nodes"]
+    )
     catalog = json.loads((page.parent / "catalog.json").read_text())
     prov = catalog["nodes"]["model.review_warehouse.rpt_value_provenance"]
     assert prov["columns"]["rows_superseded"]["comment"].startswith("counted only")
 
 
-def test_dagster_records_row_counts_and_column_schemas_of_dbt_tables(run):
+def test_dagster_records_row_counts_column_schemas_and_column_lineage_of_dbt_tables(run):
     obs = {}
     for e in run["result"].all_events:
         if e.event_type_value == "ASSET_OBSERVATION":
@@ -252,3 +356,10 @@ def test_dagster_records_row_counts_and_column_schemas_of_dbt_tables(run):
     assert cols["rows_superseded"].type == "BIGINT" and cols["rows_superseded"].description.startswith("counted only")
     assert obs[("audit", "rejected_row_context")]["dagster/row_count"] == 3
     assert "dagster/row_count" not in obs[("staging", "stg_lake__reject_context")]  # a view: schema only
+    # Column lineage (fct_indicator_values.sql: `period_start as year, value, ...` from int_indicator_period_values)
+    deps = obs[("marts", "fct_indicator_values")]["dagster/column_lineage"].deps_by_column
+    src = ["intermediate", "int_indicator_period_values"]
+    assert [(list(d.asset_key.path), d.column_name) for d in deps["year"]] == [(src, "period_start")]
+    assert [(list(d.asset_key.path), d.column_name) for d in deps["value"]] == [(src, "value")]
+    # the second refresh took it from the cache the first wrote beside the warehouse: the same answer
+    assert Path(str(run["warehouse"]) + ".column_lineage.json").is_file()

@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets. dbt tests become asset checks; a failing test blocks publishing."""
 
-
 import contextlib
 import dataclasses
 import functools
@@ -41,7 +40,9 @@ class VenvDbtPreparer(DagsterDbtProjectPreparer):
     location of `dagster dev` does not have the venv on PATH, and the default preparer runs `dbt`."""
 
     def _prepare_packages(self, project: DbtProject) -> None:
-        DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(["deps", "--quiet"], target_path=project.target_path).wait()
+        DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+            ["deps", "--quiet"], target_path=project.target_path
+        ).wait()
 
     def _prepare_manifest(self, project: DbtProject) -> None:
         DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
@@ -165,8 +166,10 @@ def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wr
     if fingerprint is not None:
         last = unchanged_since_published(settings, fingerprint)
         if last is not None:
-            msg = (f"Nothing new since the published build (run {last['run_id'][:8]}, {last['at'][:19]} UTC): the same "
-                   f"{fingerprint['files']} files (by SHA-256), editions and code. Not rebuilt, not republished.")  # fmt: skip
+            msg = (
+                f"Nothing new since the published build (run {last['run_id'][:8]}, {last['at'][:19]} UTC): the same "
+                f"{fingerprint['files']} files (by SHA-256), editions and code. Not rebuilt, not republished."
+            )
             context.log.info(msg)
             log_event(settings, run_id, "unchanged", message=msg, published_run=last["run_id"])
             return  # no materialization: the publish step and the pack are skipped
@@ -179,15 +182,22 @@ def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wr
     os.environ["REVIEW_EDITIONS_DIR"] = str(editions_view)  # for the dbt process only (restored below)
     fault_point("before_dbt")
     try:
-        yield from dbt.cli(["build"], context=context).stream()
-        yield from table_observations(settings, context)  # row counts, column schemas (pipelines/dbt_metadata.py)
+        invocation = dbt.cli(["build"], context=context)
+        yield from invocation.stream()
+        # row counts, column schemas and column lineage, read once dbt has exited (pipelines/dbt_metadata.py)
+        yield from table_observations(settings, context, invocation, TRANSLATOR, dbt_project())
     except Exception as e:
         discard_build_file(settings)  # a failed build (disk full, a failing test) leaves nothing behind
         with contextlib.suppress(OSError):  # a full disk must not hide the first error
             log_event(
-                settings, run_id, "failed", stage="dbt build",
-                reason=f"not published: dbt build failed (a blocking test or a model error): {type(e).__name__}: {e}"[:2000],
-            )  # fmt: skip
+                settings,
+                run_id,
+                "failed",
+                stage="dbt build",
+                reason=f"not published: dbt build failed (a blocking test or a model error): {type(e).__name__}: {e}"[
+                    :2000
+                ],
+            )
         raise
     except BaseException:  # interrupted (run terminated): no leftovers either
         discard_build_file(settings)
@@ -203,4 +213,6 @@ def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wr
 def dbt_resource(target: str | None = None) -> DbtCliResource:
     """The dbt CLI on the engine `target` (a profile output: duckdb or spark), by default
     REVIEW_DBT_TARGET's. This resource is the engine switch of a Dagster deployment."""
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE, target=target or dbt_target_from_env())
+    return DbtCliResource(
+        project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE, target=target or dbt_target_from_env()
+    )
