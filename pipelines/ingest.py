@@ -34,6 +34,10 @@ from pathlib import Path
 import pandera.errors as pe
 import polars as pl
 
+from pipelines import reject_context
+from pipelines.dropzone import DropZoneMissing, check_drop_zone, list_kind_folder, root_entries_for
+from pipelines.ingest_read import MAX_COLUMNS, MAX_RECORD_BYTES, MAX_RECORD_LINES, FileRejected, read_records
+from pipelines.reject_values import VALUE_MAX, recorded_values, withheld_rows
 from schemas import CONTRACTS
 from schemas._checks import (
     PANDERA_CHECK_NAMES,
@@ -46,11 +50,6 @@ from schemas._checks import (
 )
 from schemas.beneficiaries import SERVICE_TYPE_POINT
 
-from pipelines import reject_context
-from pipelines.dropzone import DropZoneMissing, check_drop_zone, list_kind_folder, root_entries_for
-from pipelines.ingest_read import MAX_COLUMNS, MAX_RECORD_BYTES, MAX_RECORD_LINES, FileRejected, read_records
-from pipelines.reject_values import VALUE_MAX, recorded_values, withheld_rows
-
 # Bump when the lake's content for the same input would change (rules, typing, columns).
 # 4: amounts are DECIMAL(28, 6) (schemas._checks.MONEY), no longer Float64; hostile-input hardening.
 INGEST_VERSION = 4
@@ -59,33 +58,66 @@ INGEST_VERSION = 4
 
 LAKE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "projects": {
-        "cache_key": pl.String, "row_number": pl.Int64, "project_code": pl.String, "title": pl.String,
-        "country_iso3": pl.String, "activity_type": pl.String, "strategy_points": pl.String,
-        "primary_point": pl.Int32, "start_date": pl.Date, "end_date": pl.Date, "budget_usd": pl.Decimal(28, 6),
+        "cache_key": pl.String,
+        "row_number": pl.Int64,
+        "project_code": pl.String,
+        "title": pl.String,
+        "country_iso3": pl.String,
+        "activity_type": pl.String,
+        "strategy_points": pl.String,
+        "primary_point": pl.Int32,
+        "start_date": pl.Date,
+        "end_date": pl.Date,
+        "budget_usd": pl.Decimal(28, 6),
         "extracted_at": pl.Datetime("us"),
     },
     "expenditures": {
-        "cache_key": pl.String, "row_number": pl.Int64, "project_code": pl.String, "year": pl.Int32,
-        "expenditure_usd": pl.Decimal(28, 6), "extracted_at": pl.Datetime("us"),
+        "cache_key": pl.String,
+        "row_number": pl.Int64,
+        "project_code": pl.String,
+        "year": pl.Int32,
+        "expenditure_usd": pl.Decimal(28, 6),
+        "extracted_at": pl.Datetime("us"),
     },
     "beneficiaries": {
-        "cache_key": pl.String, "row_number": pl.Int64, "service_id": pl.String, "person_key": pl.String,
-        "sex": pl.String, "age_band": pl.String, "service_type": pl.String, "strategy_point": pl.Int32,
-        "service_date": pl.Date, "country_of_service": pl.String, "destination_country": pl.String,
-        "case_category": pl.String, "project_code": pl.String, "extracted_at": pl.Datetime("us"),
+        "cache_key": pl.String,
+        "row_number": pl.Int64,
+        "service_id": pl.String,
+        "person_key": pl.String,
+        "sex": pl.String,
+        "age_band": pl.String,
+        "service_type": pl.String,
+        "strategy_point": pl.Int32,
+        "service_date": pl.Date,
+        "country_of_service": pl.String,
+        "destination_country": pl.String,
+        "case_category": pl.String,
+        "project_code": pl.String,
+        "extracted_at": pl.Datetime("us"),
     },
-}  # fmt: skip
+}
 
 REJECTS_SCHEMA: dict[str, pl.DataType] = {
-    "cache_key": pl.String, "row_number": pl.Int64, "column_name": pl.String, "check_name": pl.String,
+    "cache_key": pl.String,
+    "row_number": pl.Int64,
+    "column_name": pl.String,
+    "check_name": pl.String,
     "value": pl.String,
-}  # fmt: skip
+}
 
 MANIFEST_SCHEMA: dict[str, pl.DataType] = {
-    "kind": pl.String, "file_name": pl.String, "sha256": pl.String, "cache_key": pl.String,
-    "size_bytes": pl.Int64, "status": pl.String, "message": pl.String, "rows_read": pl.Int64,
-    "rows_valid": pl.Int64, "rows_rejected": pl.Int64, "from_cache": pl.Boolean,
-}  # fmt: skip
+    "kind": pl.String,
+    "file_name": pl.String,
+    "sha256": pl.String,
+    "cache_key": pl.String,
+    "size_bytes": pl.Int64,
+    "status": pl.String,
+    "message": pl.String,
+    "rows_read": pl.Int64,
+    "rows_valid": pl.Int64,
+    "rows_rejected": pl.Int64,
+    "from_cache": pl.Boolean,
+}
 
 # --- pseudonymisation ----------------------------------------------------------------------------------
 
@@ -116,9 +148,7 @@ class Pseudonymiser:
 
     def hash_series(self, s: pl.Series) -> pl.Series:
         uniq = s.unique()
-        mapping = pl.DataFrame(
-            {"v": uniq, "h": pl.Series([self.digest(v) for v in uniq.to_list()], dtype=pl.String)}
-        )
+        mapping = pl.DataFrame({"v": uniq, "h": pl.Series([self.digest(v) for v in uniq.to_list()], dtype=pl.String)})
         return s.to_frame("v").join(mapping, on="v", how="left", maintain_order="left")["h"]
 
 
@@ -243,32 +273,34 @@ def _map_header(header: list[str], contract: ExtractContract) -> tuple[dict[str,
             )
         raise FileRejected(
             f"the first line does not look like a header: none of its {len(names)} field(s) is a column name "
-            f"of {contract.kind} extracts (is the header line missing, or is this another kind of extract?); "
-            + needs
+            f"of {contract.kind} extracts (is the header line missing, or is this another kind of extract?); " + needs
         )
     counts = Counter(n for n in names if n)
     dupes = sorted(n for n, k in counts.items() if k > 1)
     if dupes:
-        raise FileRejected(
-            f"duplicate column names in the header: {names_text(dupes)}; each column must appear once"
-        )
+        raise FileRejected(f"duplicate column names in the header: {names_text(dupes)}; each column must appear once")
     seen = {n: i for i, n in enumerate(names)}
     missing = [c for c in contract.required_columns if c not in seen]
     if missing:
         unknown = [n for n in names if n not in known]
-        semicolon = "; the header contains ';': if the file is semicolon-separated, export it with commas" if any(
-            ";" in n for n in names) else ""  # fmt: skip
+        semicolon = (
+            "; the header contains ';': if the file is semicolon-separated, export it with commas"
+            if any(";" in n for n in names)
+            else ""
+        )
         raise FileRejected(
             f"required column(s) missing: {', '.join(missing)}; the header has {len(names)} column(s)"
             + (f", unknown: {names_text(unknown)}" if unknown else "")
-            + semicolon + f"; {needs}"
+            + semicolon
+            + f"; {needs}"
         )
     ignored = [n for n in names if n not in known]
     return {c: seen[c] for c in contract.column_names if c in seen}, ignored
 
 
-def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudonymiser, cache_key: str,
-                  context: list | None = None):  # fmt: skip
+def validate_file(
+    path: Path, contract: ExtractContract, pseudonymiser: Pseudonymiser, cache_key: str, context: list | None = None
+):
     """Validate one delivery. Returns (valid typed frame, rejects frame, stats dict); appends the rejected
     rows' context (pipelines/reject_context.py) to `context` when given."""
     header, raw = read_records(path)
@@ -290,7 +322,8 @@ def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudony
         pl.lit(None, pl.String).alias("column_name"),
         pl.lit("field_count").alias("check_name"),
         pl.format("{} fields, header has {}", pl.col("__fields"), pl.lit(n_header)).alias("value")
-        + pl.when(pl.col("__lines") > 1).then(pl.format(" (a quoted field spans {} lines)", pl.col("__lines")))
+        + pl.when(pl.col("__lines") > 1)
+        .then(pl.format(" (a quoted field spans {} lines)", pl.col("__lines")))
         .otherwise(pl.lit("")),
     )
     rows = raw.filter(pl.col("__problem").is_null() & (pl.col("__fields") == n_header))
@@ -336,10 +369,9 @@ def validate_file(path: Path, contract: ExtractContract, pseudonymiser: Pseudony
         shifted_idx = bad_idx = pl.Series("index", [], dtype=pl.Int64)
         date_hint = 0
         valid_text = text
-    rejects = pl.concat([problem_rejects.cast(REJECTS_SCHEMA), field_rejects.cast(REJECTS_SCHEMA),
-                         check_rejects.cast(REJECTS_SCHEMA)]).sort(
-        "row_number", "column_name", "check_name", nulls_last=False
-    )  # fmt: skip
+    rejects = pl.concat(
+        [problem_rejects.cast(REJECTS_SCHEMA), field_rejects.cast(REJECTS_SCHEMA), check_rejects.cast(REJECTS_SCHEMA)]
+    ).sort("row_number", "column_name", "check_name", nulls_last=False)
     if context is not None:
         # Rows whose values are all withheld (reject_values.withheld_rows: shifted fields) keep no context.
         withheld = text["__row"].gather(shifted_idx) if shifted_idx.len() else pl.Series([], dtype=pl.Int64)
@@ -384,20 +416,29 @@ def _type(kind: str, t: pl.DataFrame, pseudonymiser: Pseudonymiser) -> pl.DataFr
     common = [c("__row").alias("row_number"), parse_timestamp(c("extracted_at")).alias("extracted_at")]
     if kind == "projects":
         return t.select(
-            *common, "project_code", "title", "country_iso3", "activity_type",
+            *common,
+            "project_code",
+            "title",
+            "country_iso3",
+            "activity_type",
             # normalised "3;9" (sorted, no spaces)
-            parse_point_list(c("strategy_points")).list.sort().cast(pl.List(pl.String)).list.join(";")
+            parse_point_list(c("strategy_points"))
+            .list.sort()
+            .cast(pl.List(pl.String))
+            .list.join(";")
             .alias("strategy_points"),
             parse_integer(c("primary_point")).alias("primary_point"),
             parse_date(c("start_date")).alias("start_date"),
             parse_date(c("end_date")).alias("end_date"),
             parse_decimal(c("budget_usd")).alias("budget_usd"),
-        )  # fmt: skip
+        )
     if kind == "expenditures":
         return t.select(
-            *common, "project_code", parse_integer(c("year")).alias("year"),
+            *common,
+            "project_code",
+            parse_integer(c("year")).alias("year"),
             parse_decimal(c("expenditure_usd")).alias("expenditure_usd"),
-        )  # fmt: skip
+        )
     # beneficiaries: age band at service from date_of_birth, then drop every personal-data column.
     dob = parse_date(c("date_of_birth"))
     sd = parse_date(c("service_date"))
@@ -406,17 +447,30 @@ def _type(kind: str, t: pl.DataFrame, pseudonymiser: Pseudonymiser) -> pl.DataFr
     )
     age = sd.dt.year() - dob.dt.year() - before_birthday.cast(pl.Int32)
     age_band = (
-        pl.when(dob.is_null()).then(pl.lit("unknown"))
-        .when(age < 18).then(pl.lit("0-17"))
-        .when(age < 60).then(pl.lit("18-59"))
+        pl.when(dob.is_null())
+        .then(pl.lit("unknown"))
+        .when(age < 18)
+        .then(pl.lit("0-17"))
+        .when(age < 60)
+        .then(pl.lit("18-59"))
         .otherwise(pl.lit("60+"))
-    )  # fmt: skip
+    )
     out = t.select(
-        *common, "service_id", "beneficiary_id", "sex", age_band.alias("age_band"), "service_type",
-        c("service_type").replace_strict(SERVICE_TYPE_POINT, default=None, return_dtype=pl.Int32)
+        *common,
+        "service_id",
+        "beneficiary_id",
+        "sex",
+        age_band.alias("age_band"),
+        "service_type",
+        c("service_type")
+        .replace_strict(SERVICE_TYPE_POINT, default=None, return_dtype=pl.Int32)
         .alias("strategy_point"),
-        sd.alias("service_date"), "country_of_service", "destination_country", "case_category", "project_code",
-    )  # fmt: skip
+        sd.alias("service_date"),
+        "country_of_service",
+        "destination_country",
+        "case_category",
+        "project_code",
+    )
     person_key = pseudonymiser.hash_series(out["beneficiary_id"]) if out.height else pl.Series([], dtype=pl.String)
     return out.with_columns(person_key.alias("person_key")).drop("beneficiary_id")
 
@@ -508,8 +562,9 @@ def ingest_workers() -> int:
     return max(1, int(value)) if value else max(1, min(2, os.cpu_count() or 1))
 
 
-def _validate_to_lake(p: Path, contract: ExtractContract, pseudonymiser: Pseudonymiser, cache_key: str,
-                      lake_dir: Path) -> tuple[dict, bool]:  # fmt: skip
+def _validate_to_lake(
+    p: Path, contract: ExtractContract, pseudonymiser: Pseudonymiser, cache_key: str, lake_dir: Path
+) -> tuple[dict, bool]:
     """(stats, from_cache) of one delivery: its cached results, or a validation whose results are written."""
     kind = contract.kind
     valid_p = lake_dir / kind / "valid" / f"{cache_key}.parquet"
@@ -543,8 +598,9 @@ def release_memory() -> None:
         pass
 
 
-def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudonymiser, log=None,
-                warn=None) -> KindSummary:  # fmt: skip
+def ingest_kind(
+    kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudonymiser, log=None, warn=None
+) -> KindSummary:
     """Validate every delivery of one kind (re-using cached results by content) and write the manifest.
 
     Files are hashed and validated by a small pool of threads (`ingest_workers`); each distinct content
@@ -564,7 +620,9 @@ def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudon
         sha = sha256_of(nr.sha256_path) if nr.sha256_path is not None else ""
         results.append(FileResult(kind, nr.name, sha, "", nr.size_bytes, "ignored", nr.reason))
     for nr in root_entries_for(raw_dir, kind):
-        results.append(FileResult(None, nr.name, "", "", nr.size_bytes, "ignored", f"in the drop zone {raw_dir}: {nr.reason}"))
+        results.append(
+            FileResult(None, nr.name, "", "", nr.size_bytes, "ignored", f"in the drop zone {raw_dir}: {nr.reason}")
+        )
     for r in results:
         if warn is not None:
             warn(f"{r.kind or 'drop zone'}/{r.file_name}: {r.message}")
@@ -581,8 +639,10 @@ def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudon
         first_path = {}
         for p, key in zip(csvs, keys):
             first_path.setdefault(key, p)  # the same content under two names is validated once
-        futures = {key: pool.submit(_validate_to_lake, p, contract, pseudonymiser, key, lake_dir)
-                   for key, p in first_path.items()}  # fmt: skip
+        futures = {
+            key: pool.submit(_validate_to_lake, p, contract, pseudonymiser, key, lake_dir)
+            for key, p in first_path.items()
+        }
         for p, sha, cache_key in zip(csvs, shas, keys):
             res = FileResult(kind, p.name, sha, cache_key, os.stat(p).st_size, "loaded")
             stats, res.from_cache = futures[cache_key].result()
@@ -591,15 +651,30 @@ def ingest_kind(kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudon
             if stats.get("rejected_file"):
                 res.status, res.message = "rejected", stats["rejected_file"]
             else:
-                res.rows_read, res.rows_valid, res.rows_rejected = stats["rows_read"], stats["rows_valid"], stats["rows_rejected"]
+                res.rows_read, res.rows_valid, res.rows_rejected = (
+                    stats["rows_read"],
+                    stats["rows_valid"],
+                    stats["rows_rejected"],
+                )
                 res.failures_by_check = stats["failures_by_check"]
                 res.ignored_columns = stats["ignored_columns"]
                 res.message = loaded_message(stats)
             if log is not None:
-                word = "all rows rejected" if res.status == "loaded" and res.rows_read and not res.rows_valid else res.status
-                log(f"{kind}/{p.name}: {word}" + (f" ({res.message})" if res.message else "")
-                    + ("" if res.status != "loaded" else f", {res.rows_valid} valid / {res.rows_rejected} rejected of {res.rows_read} rows"
-                       + (" [cached]" if res.from_cache else "")))  # fmt: skip
+                word = (
+                    "all rows rejected"
+                    if res.status == "loaded" and res.rows_read and not res.rows_valid
+                    else res.status
+                )
+                log(
+                    f"{kind}/{p.name}: {word}"
+                    + (f" ({res.message})" if res.message else "")
+                    + (
+                        ""
+                        if res.status != "loaded"
+                        else f", {res.rows_valid} valid / {res.rows_rejected} rejected of {res.rows_read} rows"
+                        + (" [cached]" if res.from_cache else "")
+                    )
+                )
             results.append(res)
     manifest = pl.DataFrame(
         [{k: v for k, v in asdict(r).items() if k in MANIFEST_SCHEMA} for r in results], schema=MANIFEST_SCHEMA
@@ -615,7 +690,8 @@ def loaded_message(stats: dict) -> str | None:
         top = sorted(stats["failures_by_check"].items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         parts.append(
             f"all {stats['rows_read']} rows rejected: nothing from this file counts (most frequent: "
-            + ", ".join(f"{k} {v}" for k, v in top) + "; see audit.rejected_rows)"
+            + ", ".join(f"{k} {v}" for k, v in top)
+            + "; see audit.rejected_rows)"
         )
     parts += stats.get("notes", [])
     n_ignored = stats.get("ignored_columns_count", len(stats["ignored_columns"]))
@@ -628,14 +704,22 @@ def loaded_message(stats: dict) -> str | None:
     return "; ".join(parts) or None
 
 
-def rejects_summary_text(summary: KindSummary) -> str:
-    """One readable line per rejected file (used in logs and Dagster metadata)."""
-    return "\n".join(f"{f.file_name}: {f.message}" for f in summary.files if f.status == "rejected")
-
-
 __all__ = [
-    "DropZoneMissing", "FileRejected", "FileResult", "MAX_COLUMNS", "MAX_RECORD_BYTES", "MAX_RECORD_LINES",
-    "VALUE_MAX", "INGEST_VERSION", "KindSummary", "LAKE_SCHEMAS",
-    "MANIFEST_SCHEMA", "Pseudonymiser", "REJECTS_SCHEMA", "ensure_lake", "ingest_kind", "read_records",
+    "DropZoneMissing",
+    "FileRejected",
+    "FileResult",
+    "MAX_COLUMNS",
+    "MAX_RECORD_BYTES",
+    "MAX_RECORD_LINES",
+    "VALUE_MAX",
+    "INGEST_VERSION",
+    "KindSummary",
+    "LAKE_SCHEMAS",
+    "MANIFEST_SCHEMA",
+    "Pseudonymiser",
+    "REJECTS_SCHEMA",
+    "ensure_lake",
+    "ingest_kind",
+    "read_records",
     "validate_file",
-]  # fmt: skip
+]

@@ -33,7 +33,6 @@ from pipelines.publication.disclosure import (
 )
 
 COUNT_MEASURES = ("persons", "records")
-CONTROLLED_TABLES = ("fct_indicator_values", "fct_indicator_window", "fct_indicator_breakdown")
 
 # The long form every edition stores (values.parquet) and marts.edition_values reads.
 LONG_SCHEMA = {
@@ -114,8 +113,10 @@ OPTIONAL_QUERIES = {
 
 def read_optional(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     """The optional marts that exist in this warehouse (checked in information_schema.tables)."""
-    present = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}  # fmt: skip
+    present = {
+        r[0]
+        for r in con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
+    }
     return {name: _frame(con, sql) for name, sql in OPTIONAL_QUERIES.items() if name in present}
 
 
@@ -125,9 +126,7 @@ def read_warehouse(path: Path) -> tuple[dict[str, pl.DataFrame], str]:
     try:
         frames = {name: _frame(con, sql) for name, sql in WAREHOUSE_QUERIES.items()}
         frames |= read_optional(con)
-        built = con.execute(
-            "select max(finished_at) from audit.refresh_log where published"
-        ).fetchall()[0][0]
+        built = con.execute("select max(finished_at) from audit.refresh_log where published").fetchall()[0][0]
     finally:
         con.close()
     return frames, (built.isoformat(timespec="seconds") if built else "")
@@ -165,9 +164,11 @@ def decide(frames: dict[str, pl.DataFrame], k: int) -> Control:
     windows = _windows(frames["fct_indicator_window"])
     totals = _totals(frames["fct_indicator_values"], frames["fct_indicator_window"])
     cells: dict[tuple[str, str], dict[tuple[str, str], float]] = defaultdict(dict)
-    for code, period, dim, val, v in frames["fct_indicator_breakdown"].select(
-        "indicator_code", "period", "dimension", "dimension_value", "value"
-    ).iter_rows():
+    for code, period, dim, val, v in (
+        frames["fct_indicator_breakdown"]
+        .select("indicator_code", "period", "dimension", "dimension_value", "value")
+        .iter_rows()
+    ):
         if measure.get(code) in COUNT_MEASURES and v:
             cells[(code, dim)][(period, val)] = float(v)
 
@@ -208,11 +209,13 @@ def decide(frames: dict[str, pl.DataFrame], k: int) -> Control:
         hi: dict[tuple[str, str], float] = {}
         if dim in country_dims and code in nested(dim):
             org = cells.get((ORG_PERSONS, dim), {})
-            for (p, v), x in tab.items():
+            for p, v in tab:
                 hi[(p, v)] = bound(ORG_PERSONS, p, dim, v, org.get((p, v)))[1]
             for p in {p for p, _ in org}:  # "some other country", in a withheld block
-                hi[(p, VIRTUAL)] = max((bound(ORG_PERSONS, p, dim, v, x)[1] for (q, v), x in org.items()
-                                        if q == p and (p, v) not in tab), default=0.0)  # fmt: skip
+                hi[(p, VIRTUAL)] = max(
+                    (bound(ORG_PERSONS, p, dim, v, x)[1] for (q, v), x in org.items() if q == p and (p, v) not in tab),
+                    default=0.0,
+                )
         run(code, dim, tab, hi=hi)
     for dim in country_dims:
         tab = cells.get((ORG_PERSONS, dim))
@@ -232,16 +235,25 @@ def decide(frames: dict[str, pl.DataFrame], k: int) -> Control:
     for row in ind.filter(pl.col("measure") == "person_share").iter_rows(named=True):
         code, attr, share_value = row["indicator_code"], row["share_attribute"], row["share_value"]
         base = ind.filter(
-            (pl.col("measure") == "persons") & (pl.col("service_type") == row["service_type"])
+            (pl.col("measure") == "persons")
+            & (pl.col("service_type") == row["service_type"])
             & pl.col("reached_point").is_null()
-        )["indicator_code"].to_list()  # fmt: skip
-        nums = {str(y): (n, d) for y, n, d in values.filter(pl.col("indicator_code") == code)
-                .select("year", "numerator", "denominator").iter_rows()}  # fmt: skip
-        nums |= {window_label(s, e): (n, d) for s, e, n, d in window.filter(pl.col("indicator_code") == code)
-                 .select("window_start", "window_end", "numerator", "denominator").iter_rows()}  # fmt: skip
+        )["indicator_code"].to_list()
+        nums = {
+            str(y): (n, d)
+            for y, n, d in values.filter(pl.col("indicator_code") == code)
+            .select("year", "numerator", "denominator")
+            .iter_rows()
+        }
+        nums |= {
+            window_label(s, e): (n, d)
+            for s, e, n, d in window.filter(pl.col("indicator_code") == code)
+            .select("window_start", "window_end", "numerator", "denominator")
+            .iter_rows()
+        }
         if base and attr in DOMAINS and (base[0], attr) in cells:
             # the numerator IS the base indicator's breakdown cell: same decision
-            for p, (n, _) in nums.items():
+            for p in nums:
                 if (base[0], p, attr) in control.withheld:
                     control.share[(code, p)] = WITHHELD
                 else:
@@ -257,8 +269,9 @@ def decide(frames: dict[str, pl.DataFrame], k: int) -> Control:
                 tab[(p, "other")] = d - n
         res = control_table(
             Table(code, attr, "persons", tab, {p: float(d or 0) for p, (_, d) in nums.items()}, (share_value, "other")),
-            windows, k,
-        )  # fmt: skip
+            windows,
+            k,
+        )
         for p in nums:
             if p in res.withheld_periods:
                 control.share[(code, p)] = WITHHELD
@@ -266,13 +279,6 @@ def decide(frames: dict[str, pl.DataFrame], k: int) -> Control:
                 sts = {res.status.get((p, share_value), PUBLISHED), res.status.get((p, "other"), PUBLISHED)}
                 control.share[(code, p)] = PRIMARY if PRIMARY in sts else SECONDARY if SECONDARY in sts else PUBLISHED
     return control
-
-
-def _flags(status: str) -> tuple[str, str]:
-    """(obs_status, conf_status) for a decision. A withheld group is confidential ('C') as a whole."""
-    if status == PUBLISHED:
-        return OBS_NORMAL, PUBLISHED
-    return OBS_SUPPRESSED, PRIMARY if status in (PRIMARY, WITHHELD) else SECONDARY
 
 
 def apply_control(frames: dict[str, pl.DataFrame], control: Control) -> dict[str, pl.DataFrame]:
@@ -298,7 +304,9 @@ def apply_control(frames: dict[str, pl.DataFrame], control: Control) -> dict[str
     # values: share indicators follow their cell
     v = frames["fct_indicator_values"]
     st = [control.share.get((c, str(y)), PUBLISHED) for c, y in v.select("indicator_code", "year").iter_rows()]
-    out["fct_indicator_values"] = _with_flags(v.with_columns(pl.Series("_st", st, dtype=pl.String)), ["value", "numerator"])
+    out["fct_indicator_values"] = _with_flags(
+        v.with_columns(pl.Series("_st", st, dtype=pl.String)), ["value", "numerator"]
+    )
     # window: the window's own value, and the yearly figures derived from suppressed years
     w = frames["fct_indicator_window"]
     rows = []
@@ -317,7 +325,8 @@ def apply_control(frames: dict[str, pl.DataFrame], control: Control) -> dict[str
         yearly_mean=pl.when(pl.col("_any")).then(None).otherwise(pl.col("yearly_mean")),
         change_pct=pl.when(pl.col("_first") | pl.col("_last")).then(None).otherwise(pl.col("change_pct")),
         derived_conf_status=pl.when(pl.col("_first") | pl.col("_last") | pl.col("_any"))
-        .then(pl.lit(SECONDARY)).otherwise(pl.lit(PUBLISHED)),
+        .then(pl.lit(SECONDARY))
+        .otherwise(pl.lit(PUBLISHED)),
     ).drop("_first", "_last", "_any")
     out["fct_indicator_window"] = _with_flags(w, ["value", "numerator"])
     # reconciliation: no computed value (nor verdict) from a suppressed number
@@ -330,11 +339,15 @@ def apply_control(frames: dict[str, pl.DataFrame], control: Control) -> dict[str
         else:
             st = control.share.get((c, period), PUBLISHED)
         hidden.append(st != PUBLISHED)
-    out["rpt_reconciliation"] = rec.with_columns(_h=pl.Series(hidden, dtype=pl.Boolean)).with_columns(
-        computed_value=pl.when(pl.col("_h")).then(None).otherwise(pl.col("computed_value")),
-        holds=pl.when(pl.col("_h")).then(None).otherwise(pl.col("holds")),
-        conf_status=pl.when(pl.col("_h")).then(pl.lit(PRIMARY)).otherwise(pl.lit(PUBLISHED)),
-    ).drop("_h")
+    out["rpt_reconciliation"] = (
+        rec.with_columns(_h=pl.Series(hidden, dtype=pl.Boolean))
+        .with_columns(
+            computed_value=pl.when(pl.col("_h")).then(None).otherwise(pl.col("computed_value")),
+            holds=pl.when(pl.col("_h")).then(None).otherwise(pl.col("holds")),
+            conf_status=pl.when(pl.col("_h")).then(pl.lit(PRIMARY)).otherwise(pl.lit(PUBLISHED)),
+        )
+        .drop("_h")
+    )
     if "rpt_plausibility" in frames:
         out["rpt_plausibility"] = redact_plausibility(frames["rpt_plausibility"], control)
     return out
@@ -354,7 +367,11 @@ def redact_plausibility(flags: pl.DataFrame, control: Control) -> pl.DataFrame:
         if code is None or period is None:
             hidden.append(False)
         elif dim is not None:
-            st = WITHHELD if (code, period, dim) in control.withheld else control.cell.get((code, period, dim, val), PUBLISHED)
+            st = (
+                WITHHELD
+                if (code, period, dim) in control.withheld
+                else control.cell.get((code, period, dim, val), PUBLISHED)
+            )
             hidden.append(st != PUBLISHED)
         else:
             hidden.append(control.share.get((code, period), PUBLISHED) != PUBLISHED)
@@ -364,7 +381,9 @@ def redact_plausibility(flags: pl.DataFrame, control: Control) -> pl.DataFrame:
     if "observed" in flags.columns:
         changes.append(pl.when(pl.col("_h")).then(None).otherwise(pl.col("observed")).alias("observed"))
     if "sentence" in flags.columns:
-        changes.append(pl.when(pl.col("_h")).then(pl.lit(REDACTED_SENTENCE)).otherwise(pl.col("sentence")).alias("sentence"))
+        changes.append(
+            pl.when(pl.col("_h")).then(pl.lit(REDACTED_SENTENCE)).otherwise(pl.col("sentence")).alias("sentence")
+        )
     return out.with_columns(*changes).drop("_h") if changes else out.drop("_h")
 
 
@@ -373,9 +392,12 @@ def _with_flags(df: pl.DataFrame, masked: list[str]) -> pl.DataFrame:
     return df.with_columns(
         *[pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in masked if c in df.columns],
         obs_status=pl.when(hide).then(pl.lit(OBS_SUPPRESSED)).otherwise(pl.lit(OBS_NORMAL)),
-        conf_status=pl.when(pl.col("_st") == PUBLISHED).then(pl.lit(PUBLISHED))
-        .when(pl.col("_st") == SECONDARY).then(pl.lit(SECONDARY)).otherwise(pl.lit(PRIMARY)),
-    ).drop("_st")  # fmt: skip
+        conf_status=pl.when(pl.col("_st") == PUBLISHED)
+        .then(pl.lit(PUBLISHED))
+        .when(pl.col("_st") == SECONDARY)
+        .then(pl.lit(SECONDARY))
+        .otherwise(pl.lit(PRIMARY)),
+    ).drop("_st")
 
 
 def control_frames(frames: dict[str, pl.DataFrame], k: int) -> tuple[dict[str, pl.DataFrame], Control]:
@@ -392,9 +414,12 @@ def load_current(warehouse: Path, k: int) -> Publication:
         created_at=built,
         k=k,
         frames=published,
-        meta={"warehouse": str(warehouse), "suppression": suppression_summary(published),
-              "read_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
-    )  # fmt: skip
+        meta={
+            "warehouse": str(warehouse),
+            "suppression": suppression_summary(published),
+            "read_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
+    )
 
 
 def suppression_summary(frames: dict[str, pl.DataFrame]) -> dict:
@@ -418,33 +443,60 @@ def long_values(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     v = frames["fct_indicator_values"]
     for m in ("value", "numerator", "denominator"):
         part = v if m == "value" else v.filter(pl.col("unit") == "percent")
-        parts.append(part.select(
-            pl.lit("fct_indicator_values").alias("table_name"), "indicator_code", "strategy_point",
-            pl.col("year").cast(pl.String).alias("period"), pl.lit(None, pl.String).alias("dimension"),
-            pl.lit(None, pl.String).alias("dimension_value"), pl.lit(m).alias("measure"),
-            pl.col(m).cast(pl.Float64).alias("value"),
-            *_long_flags(m, ("value", "numerator")), "unit",
-        ))  # fmt: skip
+        parts.append(
+            part.select(
+                pl.lit("fct_indicator_values").alias("table_name"),
+                "indicator_code",
+                "strategy_point",
+                pl.col("year").cast(pl.String).alias("period"),
+                pl.lit(None, pl.String).alias("dimension"),
+                pl.lit(None, pl.String).alias("dimension_value"),
+                pl.lit(m).alias("measure"),
+                pl.col(m).cast(pl.Float64).alias("value"),
+                *_long_flags(m, ("value", "numerator")),
+                "unit",
+            )
+        )
     w = frames["fct_indicator_window"]
     for m in ("value", "numerator", "denominator", "yearly_mean", "first_year_value", "last_year_value", "change_pct"):
         part = w if m not in ("numerator", "denominator") else w.filter(pl.col("unit") == "percent")
         flags = _long_flags(m, ("value", "numerator"))
         if m in ("yearly_mean", "first_year_value", "last_year_value", "change_pct"):
             hidden = pl.col(m).is_null() & (pl.col("derived_conf_status") != PUBLISHED)
-            flags = [pl.when(hidden).then(pl.lit(OBS_SUPPRESSED)).otherwise(pl.lit(OBS_NORMAL)).alias("obs_status"),
-                     pl.when(hidden).then(pl.lit(SECONDARY)).otherwise(pl.lit(PUBLISHED)).alias("conf_status")]  # fmt: skip
-        parts.append(part.select(
-            pl.lit("fct_indicator_window").alias("table_name"), "indicator_code", "strategy_point",
-            (pl.col("window_start").cast(pl.String) + "-" + pl.col("window_end").cast(pl.String)).alias("period"),
-            pl.lit(None, pl.String).alias("dimension"), pl.lit(None, pl.String).alias("dimension_value"),
-            pl.lit(m).alias("measure"), pl.col(m).cast(pl.Float64).alias("value"), *flags, "unit",
-        ))  # fmt: skip
+            flags = [
+                pl.when(hidden).then(pl.lit(OBS_SUPPRESSED)).otherwise(pl.lit(OBS_NORMAL)).alias("obs_status"),
+                pl.when(hidden).then(pl.lit(SECONDARY)).otherwise(pl.lit(PUBLISHED)).alias("conf_status"),
+            ]
+        parts.append(
+            part.select(
+                pl.lit("fct_indicator_window").alias("table_name"),
+                "indicator_code",
+                "strategy_point",
+                (pl.col("window_start").cast(pl.String) + "-" + pl.col("window_end").cast(pl.String)).alias("period"),
+                pl.lit(None, pl.String).alias("dimension"),
+                pl.lit(None, pl.String).alias("dimension_value"),
+                pl.lit(m).alias("measure"),
+                pl.col(m).cast(pl.Float64).alias("value"),
+                *flags,
+                "unit",
+            )
+        )
     b = frames["fct_indicator_breakdown"]
-    parts.append(b.select(
-        pl.lit("fct_indicator_breakdown").alias("table_name"), "indicator_code", "strategy_point", "period",
-        "dimension", "dimension_value", pl.lit("value").alias("measure"), pl.col("value").cast(pl.Float64),
-        "obs_status", "conf_status", "unit",
-    ))  # fmt: skip
+    parts.append(
+        b.select(
+            pl.lit("fct_indicator_breakdown").alias("table_name"),
+            "indicator_code",
+            "strategy_point",
+            "period",
+            "dimension",
+            "dimension_value",
+            pl.lit("value").alias("measure"),
+            pl.col("value").cast(pl.Float64),
+            "obs_status",
+            "conf_status",
+            "unit",
+        )
+    )
     out = pl.concat([p.cast(LONG_SCHEMA) for p in parts], how="vertical")  # type: ignore[arg-type]
     return out.select(list(LONG_SCHEMA))
 
