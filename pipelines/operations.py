@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -26,7 +26,7 @@ from pipelines.settings import Settings
 
 
 def now_utc() -> str:
-    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")
 
 
 def refresh_log_path(settings: Settings) -> Path:
@@ -65,22 +65,31 @@ def fault_point(stage: str) -> None:
 
 
 class WriterLock(dg.ConfigurableResource):
-    """Exclusive lock on the warehouse and the lake for the duration of a run."""
+    """Exclusive lock on the warehouse and the lake for the duration of a run. It waits `wait_seconds`
+    for another run to finish; unset (None), REVIEW_LOCK_WAIT_SECONDS as it is when the run starts
+    (default 1800), not as it was when the code was imported."""
 
-    wait_seconds: float = float(os.environ.get("REVIEW_LOCK_WAIT_SECONDS", "1800"))
+    wait_seconds: float | None = None
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext):
         settings = Settings.from_env()
-        paths = sorted({settings.warehouse.with_name(settings.warehouse.name + ".lock"), settings.lake_dir / ".refresh.lock"})
+        paths = sorted(
+            {settings.warehouse.with_name(settings.warehouse.name + ".lock"), settings.lake_dir / ".refresh.lock"}
+        )
         handles = []  # locks held
         run_id = context.run_id if context.dagster_run else "-"
         log = context.log
+        wait_seconds = (
+            self.wait_seconds
+            if self.wait_seconds is not None
+            else float(os.environ.get("REVIEW_LOCK_WAIT_SECONDS", "1800"))
+        )
         try:
             for p in paths:
                 p.parent.mkdir(parents=True, exist_ok=True)
                 fh = open(p, "a+", encoding="utf-8")
-                deadline = time.monotonic() + self.wait_seconds
+                deadline = time.monotonic() + wait_seconds
                 waited = False
                 while True:
                     try:
@@ -92,7 +101,7 @@ class WriterLock(dg.ConfigurableResource):
                         if time.monotonic() >= deadline:
                             fh.close()
                             raise dg.Failure(
-                                f"Another refresh is writing ({holder}); this one waited {self.wait_seconds:.0f} s "
+                                f"Another refresh is writing ({holder}); this one waited {wait_seconds:.0f} s "
                                 f"for {p} and gives up. Nothing was changed. Retry when it has finished."
                             ) from None
                         if not waited and log:
@@ -122,8 +131,10 @@ class WriterLock(dg.ConfigurableResource):
 CODE_GLOBS = (
     ("dbt_project", ("models", "macros", "seeds", "tests", "snapshots", "analyses")),
     # what decides the lake's content, and what writes the published outputs (the pack, the draft)
-    ("pipelines", ("ingest.py", "ingest_read.py", "dropzone.py", "reject_values.py", "reject_context.py",
-                   "publication")),
+    (
+        "pipelines",
+        ("ingest.py", "ingest_read.py", "dropzone.py", "reject_values.py", "reject_context.py", "publication"),
+    ),
     ("schemas", (".",)),
 )
 
@@ -197,9 +208,13 @@ def environment_advice(text: str, settings: Settings, retry: str = "refresh agai
     if "no space left on device" in t or "errno 28" in t or "disk is full" in t or "not enough space" in t:
         return f"The disk is full (writing under {folder} or {settings.lake_dir}): free space there and {retry}."
     if "could not set lock on file" in t or "conflicting lock" in t:
-        return (f"Another process holds {settings.warehouse} open for writing (DuckDB allows one writer or many "
-                f"readers): close that connection, or open it with read_only=True, and {retry}.")  # fmt: skip
+        return (
+            f"Another process holds {settings.warehouse} open for writing (DuckDB allows one writer or many "
+            f"readers): close that connection, or open it with read_only=True, and {retry}."
+        )
     if "permission denied" in t or "read-only file system" in t or "errno 13" in t or "errno 30" in t:
-        return (f"No permission to write under {folder} (or {settings.lake_dir}): make the folder writable for "
-                f"this user (or point REVIEW_WAREHOUSE / REVIEW_LAKE_DIR elsewhere) and {retry}.")  # fmt: skip
+        return (
+            f"No permission to write under {folder} (or {settings.lake_dir}): make the folder writable for "
+            f"this user (or point REVIEW_WAREHOUSE / REVIEW_LAKE_DIR elsewhere) and {retry}."
+        )
     return None
