@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 # Dagster keeps run history here (the UI and CLI share it).
 export DAGSTER_HOME ?= $(abspath .dagster_home)
 
-.PHONY: setup demo test test-fast refresh dev sql docs bench clean chromium libreoffice
+.PHONY: setup demo test test-fast lint refresh dev sql docs bench clean chromium libreoffice
 
 $(VENV)-tools/bin/uv:
 	python3 -m venv $(VENV)-tools
@@ -43,7 +43,13 @@ libreoffice:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc libreoffice-writer poppler-utils; \
 	else echo "libreoffice is not installed: the review-pack print tests will be skipped (sudo apt-get install libreoffice-calc libreoffice-writer poppler-utils)"; fi
 
-test: setup chromium libreoffice
+# ruff: lint rules and formatting ([tool.ruff] in pyproject.toml); part of make test.
+LINTED := pipelines schemas tests bench
+lint: setup
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+
+test: setup chromium libreoffice lint
 	$(PY) -m pytest -q
 
 test-fast: setup

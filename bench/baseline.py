@@ -16,16 +16,28 @@ SEEDS = HERE.parent / "dbt_project" / "seeds"
 
 
 def main(raw: str, out: str) -> None:
-    sql = (HERE / "baseline.sql").read_text().replace("${RAW}", raw.replace("'", "''")).replace("${SEEDS}", str(SEEDS).replace("'", "''"))  # in SQL strings
+    sql = (
+        (HERE / "baseline.sql")
+        .read_text()
+        .replace("${RAW}", raw.replace("'", "''"))
+        .replace("${SEEDS}", str(SEEDS).replace("'", "''"))
+    )  # in SQL strings
     con = duckdb.connect()  # in memory, DuckDB's defaults: every core, 80% of the machine's memory
     stages: dict[str, float] = {}
     for stmt in (s for s in sql.split(";\n") if s.strip()):
         body = [ln for ln in stmt.strip().splitlines() if ln.strip() and not ln.lstrip().startswith("--")]
         words = body[0].split() if body else []
         name = words[2] if len(words) > 2 and words[0] == "create" and words[1] in ("table", "view") else "setup"
-        stage = {"setup": "setup", "iso3": "setup", "catalogue": "setup", "bad_files": "file_checks",
-                 "projects_raw": "projects", "projects": "projects", "expenditures": "expenditures",
-                 "services": "beneficiaries"}.get(name, "indicators")  # fmt: skip
+        stage = {
+            "setup": "setup",
+            "iso3": "setup",
+            "catalogue": "setup",
+            "bad_files": "file_checks",
+            "projects_raw": "projects",
+            "projects": "projects",
+            "expenditures": "expenditures",
+            "services": "beneficiaries",
+        }.get(name, "indicators")
         t0 = time.perf_counter()
         con.execute(stmt)
         stages[stage] = stages.get(stage, 0.0) + time.perf_counter() - t0

@@ -64,7 +64,12 @@ def measure(raw: Path) -> dict[str, float]:
         )
     times["parse"] = time.perf_counter() - t0
 
-    ids = [r[0] for r in con.execute("select distinct beneficiary_id from beneficiaries where beneficiary_id is not null").fetchall()]
+    ids = [
+        r[0]
+        for r in con.execute(
+            "select distinct beneficiary_id from beneficiaries where beneficiary_id is not null"
+        ).fetchall()
+    ]
     workers = os.cpu_count() or 1
     t0 = time.perf_counter()
     step = -(-len(ids) // workers) if ids else 1

@@ -88,7 +88,9 @@ def _comm(pid: int) -> str:
         return "?"
     # the program, or for python the module / script it runs (dagster, dbt, ...)
     names = [Path(a).name for a in args[:3]]
-    return next((n for n in names if n and not n.startswith("python") and not n.startswith("-")), names[0] if names else "?")
+    return next(
+        (n for n in names if n and not n.startswith("python") and not n.startswith("-")), names[0] if names else "?"
+    )
 
 
 def tree_rss(root: int) -> tuple[int, list[tuple[str, int]]]:
@@ -139,7 +141,9 @@ def measure(label: str, cmd: list[str], env: dict[str, str], log: Path, interval
         done.set()
         poller.join()
     m = Measured(label, seconds, peak, rc, log, at_peak)
-    print(f"  {label}: {seconds:.1f} s, peak RSS {gib(peak)} ({peak_parts(m)}), exit {rc}  (log: {rel(log)})", flush=True)
+    print(
+        f"  {label}: {seconds:.1f} s, peak RSS {gib(peak)} ({peak_parts(m)}), exit {rc}  (log: {rel(log)})", flush=True
+    )
     if rc != 0:
         print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
         raise SystemExit(f"{label} failed (exit {rc}); see {log}")
@@ -180,9 +184,11 @@ def ensure_extracts(cache: Path, scale: float) -> Path:
     stamp.unlink(missing_ok=True)
     t0 = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "pipelines.demo_data", "--scale", f"{scale:g}", "--out", str(raw)], cwd=REPO, check=True,
+        [sys.executable, "-m", "pipelines.demo_data", "--scale", f"{scale:g}", "--out", str(raw)],
+        cwd=REPO,
+        check=True,
         stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     stamp.write_text(json.dumps(want))
     print(f"  generated in {time.perf_counter() - t0:.0f} s")
     return raw
@@ -256,7 +262,9 @@ def dagster_stages(dagster_home: Path) -> tuple[str, list[tuple[str, float]]]:
     with dg.DagsterInstance.get() as instance:
         run = instance.get_runs(limit=1)[0]
         stats = instance.get_run_step_stats(run.run_id)
-    out = [(s.step_key, (s.end_time or 0) - (s.start_time or 0)) for s in sorted(stats, key=lambda s: s.start_time or 0)]
+    out = [
+        (s.step_key, (s.end_time or 0) - (s.start_time or 0)) for s in sorted(stats, key=lambda s: s.start_time or 0)
+    ]
     return run.run_id, out
 
 
@@ -378,9 +386,18 @@ def machine() -> dict[str, str]:
     }
 
 
-def report(scale: float, rows: dict[str, int], base: Measured, full: Measured, inc: Measured,
-           agree: tuple[int, int, list[str]], info: dict[str, str], inc_rows: int, noop: Measured,
-           floor: Measured) -> str:  # fmt: skip
+def report(
+    scale: float,
+    rows: dict[str, int],
+    base: Measured,
+    full: Measured,
+    inc: Measured,
+    agree: tuple[int, int, list[str]],
+    info: dict[str, str],
+    inc_rows: int,
+    noop: Measured,
+    floor: Measured,
+) -> str:
     ratio = full.seconds / base.seconds
     floor_s = dict(floor.stages).get("total", 0.0) or float("nan")
     peak = max(full.peak_rss, inc.peak_rss)
@@ -423,18 +440,23 @@ def report(scale: float, rows: dict[str, int], base: Measured, full: Measured, i
         "|---|---:|---:|",
     ]
     inc_st = dict(inc.stages)
-    names = {"ingest_projects": "read/validate projects", "ingest_expenditures": "read/validate expenditures",
-             "ingest_beneficiaries": "read/validate beneficiaries", "review_dbt_assets": "dbt build",
-             "warehouse": "publish"}  # fmt: skip
+    names = {
+        "ingest_projects": "read/validate projects",
+        "ingest_expenditures": "read/validate expenditures",
+        "ingest_beneficiaries": "read/validate beneficiaries",
+        "review_dbt_assets": "dbt build",
+        "warehouse": "publish",
+    }
     for step, secs in full.stages:
         lines.append(f"| {names.get(step, step)} (`{step}`) | {secs:.1f} s | {inc_st.get(step, 0.0):.1f} s |")
     lines += [
         f"| process start-up and other (wall - steps) | {overhead(full):.1f} s | {overhead(inc):.1f} s |",
         "",
-        "Slowest dbt nodes (run_results.json, full refresh): "
-        + ", ".join(f"{n} {s:.1f} s" for n, s in full.models),
+        "Slowest dbt nodes (run_results.json, full refresh): " + ", ".join(f"{n} {s:.1f} s" for n, s in full.models),
         "",
-        "Baseline: fastest of " + ", ".join(f"{s:.1f} s" for s in base.all_seconds) + "; its stages: "
+        "Baseline: fastest of "
+        + ", ".join(f"{s:.1f} s" for s in base.all_seconds)
+        + "; its stages: "
         + ", ".join(f"{n} {s:.1f} s" for n, s in base.stages),
         "",
         f"Baseline and warehouse agree on {agree[0]} of {agree[1]} indicator values (every indicator, every "

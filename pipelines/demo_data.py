@@ -48,7 +48,7 @@ import sys
 import time
 from array import array
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -58,50 +58,126 @@ import polars as pl
 # --------------------------------------------------------------------------------------------------
 
 PROJECT_COLUMNS = [
-    "project_code", "title", "country_iso3", "activity_type", "strategy_points", "primary_point",
-    "start_date", "end_date", "budget_usd", "extracted_at",
-]  # fmt: skip
+    "project_code",
+    "title",
+    "country_iso3",
+    "activity_type",
+    "strategy_points",
+    "primary_point",
+    "start_date",
+    "end_date",
+    "budget_usd",
+    "extracted_at",
+]
 EXPENDITURE_COLUMNS = ["project_code", "year", "expenditure_usd", "extracted_at"]
 BENEFICIARY_COLUMNS = [
-    "service_id", "beneficiary_id", "full_name", "document_no", "date_of_birth", "sex", "service_type",
-    "service_date", "country_of_service", "destination_country", "case_category", "project_code",
+    "service_id",
+    "beneficiary_id",
+    "full_name",
+    "document_no",
+    "date_of_birth",
+    "sex",
+    "service_type",
+    "service_date",
+    "country_of_service",
+    "destination_country",
+    "case_category",
+    "project_code",
     "extracted_at",
-]  # fmt: skip
+]
 COLUMNS = {"projects": PROJECT_COLUMNS, "expenditures": EXPENDITURE_COLUMNS, "beneficiaries": BENEFICIARY_COLUMNS}
 KINDS = ("projects", "expenditures", "beneficiaries")
 
 ACTIVITY_TYPES = (
-    "pre_consular", "migrant_training", "migration_health", "resettlement", "migration_law",
-    "capacity_building", "migration_development", "irregular_migration", "research_data", "dialogue",
-    "integration", "emergency", "post_crisis", "avrr", "ct_prevention", "ct_capacity", "ct_assistance",
-    "labour_migration", "other",
-)  # fmt: skip
+    "pre_consular",
+    "migrant_training",
+    "migration_health",
+    "resettlement",
+    "migration_law",
+    "capacity_building",
+    "migration_development",
+    "irregular_migration",
+    "research_data",
+    "dialogue",
+    "integration",
+    "emergency",
+    "post_crisis",
+    "avrr",
+    "ct_prevention",
+    "ct_capacity",
+    "ct_assistance",
+    "labour_migration",
+    "other",
+)
 # The strategy point an activity type is primarily reported under ("other" gets one of several).
 ACTIVITY_POINT = {
-    "pre_consular": 1, "migrant_training": 1, "migration_health": 1, "resettlement": 1, "migration_law": 2,
-    "capacity_building": 3, "migration_development": 4, "irregular_migration": 5, "research_data": 6,
-    "dialogue": 7, "integration": 8, "emergency": 9, "post_crisis": 9, "avrr": 10, "ct_prevention": 11,
-    "ct_capacity": 11, "ct_assistance": 11, "labour_migration": 12, "other": 0,
-}  # fmt: skip
+    "pre_consular": 1,
+    "migrant_training": 1,
+    "migration_health": 1,
+    "resettlement": 1,
+    "migration_law": 2,
+    "capacity_building": 3,
+    "migration_development": 4,
+    "irregular_migration": 5,
+    "research_data": 6,
+    "dialogue": 7,
+    "integration": 8,
+    "emergency": 9,
+    "post_crisis": 9,
+    "avrr": 10,
+    "ct_prevention": 11,
+    "ct_capacity": 11,
+    "ct_assistance": 11,
+    "labour_migration": 12,
+    "other": 0,
+}
 ACTIVITY_PREFIX = {
-    "pre_consular": "PC", "migrant_training": "MT", "migration_health": "MH", "resettlement": "RS",
-    "migration_law": "ML", "capacity_building": "CB", "migration_development": "MD",
-    "irregular_migration": "IM", "research_data": "RD", "dialogue": "DG", "integration": "IN",
-    "emergency": "EM", "post_crisis": "PR", "avrr": "RT", "ct_prevention": "CP", "ct_capacity": "CC",
-    "ct_assistance": "CA", "labour_migration": "LM", "other": "OT",
-}  # fmt: skip
+    "pre_consular": "PC",
+    "migrant_training": "MT",
+    "migration_health": "MH",
+    "resettlement": "RS",
+    "migration_law": "ML",
+    "capacity_building": "CB",
+    "migration_development": "MD",
+    "irregular_migration": "IM",
+    "research_data": "RD",
+    "dialogue": "DG",
+    "integration": "IN",
+    "emergency": "EM",
+    "post_crisis": "PR",
+    "avrr": "RT",
+    "ct_prevention": "CP",
+    "ct_capacity": "CC",
+    "ct_assistance": "CA",
+    "labour_migration": "LM",
+    "other": "OT",
+}
 
 SERVICE_TYPES = (
-    "pre_consular", "migrant_training", "health_assessment", "resettlement_movement", "official_training",
-    "dialogue_participation", "avrr_return", "trafficking_assistance", "labour_deployment",
-)  # fmt: skip
+    "pre_consular",
+    "migrant_training",
+    "health_assessment",
+    "resettlement_movement",
+    "official_training",
+    "dialogue_participation",
+    "avrr_return",
+    "trafficking_assistance",
+    "labour_deployment",
+)
 PC, MT, HA, RM, OT, DP, AV, TA, LD = range(9)
 NEEDS_DESTINATION = (RM, AV, LD)
 # Project activity type that delivers each service type (its projects carry the service's point).
 SERVICE_ACTIVITY = (
-    "pre_consular", "migrant_training", "migration_health", "resettlement", "capacity_building", "dialogue",
-    "avrr", "ct_assistance", "labour_migration",
-)  # fmt: skip
+    "pre_consular",
+    "migrant_training",
+    "migration_health",
+    "resettlement",
+    "capacity_building",
+    "dialogue",
+    "avrr",
+    "ct_assistance",
+    "labour_migration",
+)
 SEXES = ("F", "M", "U")
 F, M, U = 0, 1, 2
 CASE_CATEGORIES = ("resettlement", "family_reunification", "labour", "humanitarian", "other")
@@ -111,28 +187,223 @@ NO_CAT = 255
 # ISO 3166-1 alpha-3 codes in use by the generator (all current, officially assigned codes).
 ISO3 = (
     # Africa
-    "DZA", "AGO", "BEN", "BWA", "BFA", "BDI", "CPV", "CMR", "CAF", "TCD", "COM", "COG", "COD", "CIV", "DJI",
-    "EGY", "GNQ", "ERI", "SWZ", "ETH", "GAB", "GMB", "GHA", "GIN", "GNB", "KEN", "LSO", "LBR", "LBY", "MDG",
-    "MWI", "MLI", "MRT", "MUS", "MAR", "MOZ", "NAM", "NER", "NGA", "RWA", "STP", "SEN", "SYC", "SLE", "SOM",
-    "ZAF", "SDN", "TZA", "TGO", "TUN", "UGA", "ZMB", "ZWE",
+    "DZA",
+    "AGO",
+    "BEN",
+    "BWA",
+    "BFA",
+    "BDI",
+    "CPV",
+    "CMR",
+    "CAF",
+    "TCD",
+    "COM",
+    "COG",
+    "COD",
+    "CIV",
+    "DJI",
+    "EGY",
+    "GNQ",
+    "ERI",
+    "SWZ",
+    "ETH",
+    "GAB",
+    "GMB",
+    "GHA",
+    "GIN",
+    "GNB",
+    "KEN",
+    "LSO",
+    "LBR",
+    "LBY",
+    "MDG",
+    "MWI",
+    "MLI",
+    "MRT",
+    "MUS",
+    "MAR",
+    "MOZ",
+    "NAM",
+    "NER",
+    "NGA",
+    "RWA",
+    "STP",
+    "SEN",
+    "SYC",
+    "SLE",
+    "SOM",
+    "ZAF",
+    "SDN",
+    "TZA",
+    "TGO",
+    "TUN",
+    "UGA",
+    "ZMB",
+    "ZWE",
     # Americas
-    "ATG", "ARG", "BHS", "BRB", "BLZ", "BOL", "BRA", "CAN", "CHL", "COL", "CRI", "CUB", "DMA", "DOM", "ECU",
-    "SLV", "GRD", "GTM", "GUY", "HTI", "HND", "JAM", "MEX", "NIC", "PAN", "PRY", "PER", "KNA", "LCA", "VCT",
-    "SUR", "TTO", "USA", "URY", "VEN",
+    "ATG",
+    "ARG",
+    "BHS",
+    "BRB",
+    "BLZ",
+    "BOL",
+    "BRA",
+    "CAN",
+    "CHL",
+    "COL",
+    "CRI",
+    "CUB",
+    "DMA",
+    "DOM",
+    "ECU",
+    "SLV",
+    "GRD",
+    "GTM",
+    "GUY",
+    "HTI",
+    "HND",
+    "JAM",
+    "MEX",
+    "NIC",
+    "PAN",
+    "PRY",
+    "PER",
+    "KNA",
+    "LCA",
+    "VCT",
+    "SUR",
+    "TTO",
+    "USA",
+    "URY",
+    "VEN",
     # Asia
-    "AFG", "ARM", "AZE", "BHR", "BGD", "BTN", "BRN", "KHM", "CHN", "CYP", "GEO", "IND", "IDN", "IRN", "IRQ",
-    "ISR", "JPN", "JOR", "KAZ", "KWT", "KGZ", "LAO", "LBN", "MYS", "MDV", "MNG", "MMR", "NPL", "PRK", "OMN",
-    "PAK", "PSE", "PHL", "QAT", "SAU", "SGP", "KOR", "LKA", "SYR", "TWN", "TJK", "THA", "TLS", "TUR", "TKM",
-    "ARE", "UZB", "VNM", "YEM", "HKG", "MAC",
+    "AFG",
+    "ARM",
+    "AZE",
+    "BHR",
+    "BGD",
+    "BTN",
+    "BRN",
+    "KHM",
+    "CHN",
+    "CYP",
+    "GEO",
+    "IND",
+    "IDN",
+    "IRN",
+    "IRQ",
+    "ISR",
+    "JPN",
+    "JOR",
+    "KAZ",
+    "KWT",
+    "KGZ",
+    "LAO",
+    "LBN",
+    "MYS",
+    "MDV",
+    "MNG",
+    "MMR",
+    "NPL",
+    "PRK",
+    "OMN",
+    "PAK",
+    "PSE",
+    "PHL",
+    "QAT",
+    "SAU",
+    "SGP",
+    "KOR",
+    "LKA",
+    "SYR",
+    "TWN",
+    "TJK",
+    "THA",
+    "TLS",
+    "TUR",
+    "TKM",
+    "ARE",
+    "UZB",
+    "VNM",
+    "YEM",
+    "HKG",
+    "MAC",
     # Europe
-    "ALB", "AND", "AUT", "BLR", "BEL", "BIH", "BGR", "HRV", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC",
-    "HUN", "ISL", "IRL", "ITA", "LVA", "LIE", "LTU", "LUX", "MLT", "MDA", "MCO", "MNE", "NLD", "MKD", "NOR",
-    "POL", "PRT", "ROU", "RUS", "SMR", "SRB", "SVK", "SVN", "ESP", "SWE", "CHE", "UKR", "GBR", "VAT",
+    "ALB",
+    "AND",
+    "AUT",
+    "BLR",
+    "BEL",
+    "BIH",
+    "BGR",
+    "HRV",
+    "CZE",
+    "DNK",
+    "EST",
+    "FIN",
+    "FRA",
+    "DEU",
+    "GRC",
+    "HUN",
+    "ISL",
+    "IRL",
+    "ITA",
+    "LVA",
+    "LIE",
+    "LTU",
+    "LUX",
+    "MLT",
+    "MDA",
+    "MCO",
+    "MNE",
+    "NLD",
+    "MKD",
+    "NOR",
+    "POL",
+    "PRT",
+    "ROU",
+    "RUS",
+    "SMR",
+    "SRB",
+    "SVK",
+    "SVN",
+    "ESP",
+    "SWE",
+    "CHE",
+    "UKR",
+    "GBR",
+    "VAT",
     # Oceania
-    "AUS", "FJI", "KIR", "MHL", "FSM", "NRU", "NZL", "PLW", "PNG", "WSM", "SLB", "TON", "TUV", "VUT",
+    "AUS",
+    "FJI",
+    "KIR",
+    "MHL",
+    "FSM",
+    "NRU",
+    "NZL",
+    "PLW",
+    "PNG",
+    "WSM",
+    "SLB",
+    "TON",
+    "TUV",
+    "VUT",
     # Territories
-    "PRI", "ABW", "NCL", "PYF", "GUM", "BMU", "CYM", "GRL", "FRO", "REU", "GLP", "MTQ", "GUF", "MYT",
-)  # fmt: skip
+    "PRI",
+    "ABW",
+    "NCL",
+    "PYF",
+    "GUM",
+    "BMU",
+    "CYM",
+    "GRL",
+    "FRO",
+    "REU",
+    "GLP",
+    "MTQ",
+    "GUF",
+    "MYT",
+)
 CIDX = {c: i for i, c in enumerate(ISO3)}
 
 # --------------------------------------------------------------------------------------------------
@@ -145,9 +416,20 @@ CUTOFF = date(2010, 5, 31)  # last service / start date in the data; final deliv
 
 # projects started per year (ORG.projects_started 2007 = 550 exact; 2009 "more than 700" -> 735)
 START_COUNTS = {
-    1998: 20, 1999: 28, 2000: 42, 2001: 62, 2002: 110, 2003: 175, 2004: 270, 2005: 440, 2006: 520,
-    2007: 550, 2008: 640, 2009: 735, 2010: 300,
-}  # fmt: skip
+    1998: 20,
+    1999: 28,
+    2000: 42,
+    2001: 62,
+    2002: 110,
+    2003: 175,
+    2004: 270,
+    2005: 440,
+    2006: 520,
+    2007: 550,
+    2008: 640,
+    2009: 735,
+    2010: 300,
+}
 ACTIVE_2007 = 1680  # ORG.projects_active 2007: over 1,600 -> band (1600, 1760]
 ACTIVE_2009 = 2415  # ORG.projects_active 2009: over 2,300 -> band (2300, 2530]
 WINDOW_GROUPS = {  # group -> (total over 2007-2009, yearly weights)
@@ -161,9 +443,13 @@ P05_BUDGET = 16_000_000  # P05.budget_started_usd ("approximately USD 16 million
 TAG8_ACTIVE_2009, TAG8_OTHER = 40, 45  # P08.projects_active 2009 = 40
 AVRR_ACTIVE_2009, AVRR_OTHER = 80, 70  # P10.avrr_programmes_active 2009 ~ 80
 EXPENDITURE_USD = {  # ORG.expenditure_usd: 2007 = 783.8 million, 2009 = 1,027 million
-    2005: 612_400_000, 2006: 701_300_000, 2007: 783_800_000, 2008: 884_600_000, 2009: 1_027_000_000,
+    2005: 612_400_000,
+    2006: 701_300_000,
+    2007: 783_800_000,
+    2008: 884_600_000,
+    2009: 1_027_000_000,
     2010: 431_900_000,
-}  # fmt: skip
+}
 
 # distinct persons per year (P01.pre_consular_applicants / migrant_training_participants: exact)
 PERSONS = {
@@ -189,116 +475,531 @@ HA_COUNTRIES_2009 = 53  # P01.health_assessment_countries "more than 50"
 AV_DESTINATIONS_WINDOW = 168  # P10.avrr_destination_countries "more than 160"
 MT_WOMEN_SHARE, MT_RESETTLEMENT_SHARE = 0.45, 0.78  # P01 shares over the window
 CONTINUE = {  # share of last year's persons served again this year
-    "PC": 0.05, "MT": 0.06, "HA": 0.03, "RM": 0.01, "AV": 0.01, "TA": 0.10, "OT": 0.12, "DP": 0.15,
-    "LDC": 0.35, "LDO": 0.25,
-}  # fmt: skip
+    "PC": 0.05,
+    "MT": 0.06,
+    "HA": 0.03,
+    "RM": 0.01,
+    "AV": 0.01,
+    "TA": 0.10,
+    "OT": 0.12,
+    "DP": 0.15,
+    "LDC": 0.35,
+    "LDO": 0.25,
+}
 RECORDS_PER_PERSON = {  # service records per person and year: (k, weight)
-    PC: ((1, 88), (2, 10), (3, 2)), MT: ((1, 80), (2, 15), (3, 5)), HA: ((1, 82), (2, 15), (3, 3)),
-    RM: ((1, 96), (2, 4)), OT: ((1, 80), (2, 20)), DP: ((1, 85), (2, 15)), AV: ((1, 97), (2, 3)),
-    TA: ((1, 60), (2, 25), (3, 15)), LD: ((1, 90), (2, 10)),
-}  # fmt: skip
+    PC: ((1, 88), (2, 10), (3, 2)),
+    MT: ((1, 80), (2, 15), (3, 5)),
+    HA: ((1, 82), (2, 15), (3, 3)),
+    RM: ((1, 96), (2, 4)),
+    OT: ((1, 80), (2, 20)),
+    DP: ((1, 85), (2, 15)),
+    AV: ((1, 97), (2, 3)),
+    TA: ((1, 60), (2, 25), (3, 15)),
+    LD: ((1, 90), (2, 10)),
+}
 BENEFICIARY_PART_ROWS = 300_000  # rows per beneficiaries file (larger years are split into parts)
 
 # Planted plausibility anomalies (issue 14), outside the review window so that no published figure moves:
 # the checks of marts.rpt_plausibility must find each of them, and nothing else `high`.
 SILENT_OFFICE = ("GHA", 2006)  # the office sends no beneficiaries extract for 2006 (office_silent)
-REKEYED_OFFICE = ("RWA", 2005)  # its 2005 services re-sent in 2006 under new service ids (rekeyed_services, duplicate_file)
+REKEYED_OFFICE = (
+    "RWA",
+    2005,
+)  # its 2005 services re-sent in 2006 under new service ids (rekeyed_services, duplicate_file)
 REKEYED_FILE, REKEYED_TS = "beneficiaries_2005_RWA_resend.csv", "2006-02-20T09:30:00Z"
 SPIKE = ("UGA", 2006, 10)  # health assessments of 2006 in UGA loaded ten times, as new case numbers (spike_country)
 
 # --- countries of service / destination (weights) ----------------------------------------------------
-PC_COS = (("PHL", 10), ("IND", 8), ("NPL", 6), ("LKA", 4), ("PAK", 5), ("BGD", 5), ("VNM", 6), ("CHN", 7),
-          ("UKR", 4), ("COL", 3), ("PER", 3), ("KEN", 3), ("NGA", 3), ("GHA", 2), ("ETH", 2), ("MAR", 2),
-          ("EGY", 2), ("THA", 3), ("IDN", 3), ("MEX", 3))  # fmt: skip
+PC_COS = (
+    ("PHL", 10),
+    ("IND", 8),
+    ("NPL", 6),
+    ("LKA", 4),
+    ("PAK", 5),
+    ("BGD", 5),
+    ("VNM", 6),
+    ("CHN", 7),
+    ("UKR", 4),
+    ("COL", 3),
+    ("PER", 3),
+    ("KEN", 3),
+    ("NGA", 3),
+    ("GHA", 2),
+    ("ETH", 2),
+    ("MAR", 2),
+    ("EGY", 2),
+    ("THA", 3),
+    ("IDN", 3),
+    ("MEX", 3),
+)
 PC_DEST = (("CAN", 30), ("GBR", 20), ("AUS", 15), ("USA", 15), ("NZL", 8), ("IRL", 5), ("DEU", 7))
-MT_COS = (("NPL", 14), ("THA", 12), ("KEN", 8), ("JOR", 7), ("SYR", 6), ("TUR", 5), ("MYS", 5), ("ETH", 4),
-          ("TZA", 3), ("UGA", 3), ("EGY", 3), ("PHL", 4), ("IDN", 3), ("UKR", 2), ("RUS", 2), ("AUT", 2),
-          ("GHA", 2))  # fmt: skip
-RESETTLEMENT_DEST = (("USA", 55), ("CAN", 12), ("AUS", 12), ("NZL", 3), ("GBR", 4), ("NOR", 3), ("SWE", 3),
-                     ("FIN", 2), ("DNK", 2), ("NLD", 2), ("IRL", 1), ("DEU", 1))  # fmt: skip
-RM_COS = (("NPL", 16), ("THA", 14), ("JOR", 10), ("SYR", 9), ("KEN", 8), ("MYS", 6), ("TUR", 6), ("ETH", 4),
-          ("TZA", 4), ("UGA", 3), ("EGY", 3), ("LBN", 3), ("IRN", 2), ("PAK", 2), ("IND", 2), ("RUS", 2),
-          ("UKR", 2), ("CUB", 2), ("RWA", 2), ("BDI", 1), ("ZMB", 1), ("SDN", 1), ("CMR", 1), ("GHA", 1))  # fmt: skip
-HA_COS = ("NPL", "THA", "KEN", "JOR", "SYR", "TUR", "ETH", "UGA", "TZA", "PHL", "VNM", "IND", "PAK", "BGD",
-          "LKA", "CHN", "MNG", "KGZ", "UKR", "RUS", "MDA", "BLR", "GEO", "ARM", "AZE", "EGY", "SDN", "GHA",
-          "NGA", "CMR", "COD", "RWA", "BDI", "ZMB", "ZWE", "MOZ", "IDN", "MYS", "KHM", "LAO", "MMR", "IRN",
-          "IRQ", "LBN", "ECU", "COL", "PER", "DOM", "HTI", "CUB", "ROU", "BGR", "ERI")  # fmt: skip
+MT_COS = (
+    ("NPL", 14),
+    ("THA", 12),
+    ("KEN", 8),
+    ("JOR", 7),
+    ("SYR", 6),
+    ("TUR", 5),
+    ("MYS", 5),
+    ("ETH", 4),
+    ("TZA", 3),
+    ("UGA", 3),
+    ("EGY", 3),
+    ("PHL", 4),
+    ("IDN", 3),
+    ("UKR", 2),
+    ("RUS", 2),
+    ("AUT", 2),
+    ("GHA", 2),
+)
+RESETTLEMENT_DEST = (
+    ("USA", 55),
+    ("CAN", 12),
+    ("AUS", 12),
+    ("NZL", 3),
+    ("GBR", 4),
+    ("NOR", 3),
+    ("SWE", 3),
+    ("FIN", 2),
+    ("DNK", 2),
+    ("NLD", 2),
+    ("IRL", 1),
+    ("DEU", 1),
+)
+RM_COS = (
+    ("NPL", 16),
+    ("THA", 14),
+    ("JOR", 10),
+    ("SYR", 9),
+    ("KEN", 8),
+    ("MYS", 6),
+    ("TUR", 6),
+    ("ETH", 4),
+    ("TZA", 4),
+    ("UGA", 3),
+    ("EGY", 3),
+    ("LBN", 3),
+    ("IRN", 2),
+    ("PAK", 2),
+    ("IND", 2),
+    ("RUS", 2),
+    ("UKR", 2),
+    ("CUB", 2),
+    ("RWA", 2),
+    ("BDI", 1),
+    ("ZMB", 1),
+    ("SDN", 1),
+    ("CMR", 1),
+    ("GHA", 1),
+)
+HA_COS = (
+    "NPL",
+    "THA",
+    "KEN",
+    "JOR",
+    "SYR",
+    "TUR",
+    "ETH",
+    "UGA",
+    "TZA",
+    "PHL",
+    "VNM",
+    "IND",
+    "PAK",
+    "BGD",
+    "LKA",
+    "CHN",
+    "MNG",
+    "KGZ",
+    "UKR",
+    "RUS",
+    "MDA",
+    "BLR",
+    "GEO",
+    "ARM",
+    "AZE",
+    "EGY",
+    "SDN",
+    "GHA",
+    "NGA",
+    "CMR",
+    "COD",
+    "RWA",
+    "BDI",
+    "ZMB",
+    "ZWE",
+    "MOZ",
+    "IDN",
+    "MYS",
+    "KHM",
+    "LAO",
+    "MMR",
+    "IRN",
+    "IRQ",
+    "LBN",
+    "ECU",
+    "COL",
+    "PER",
+    "DOM",
+    "HTI",
+    "CUB",
+    "ROU",
+    "BGR",
+    "ERI",
+)
 HA_DEST = (("USA", 35), ("CAN", 20), ("AUS", 20), ("GBR", 12), ("NZL", 8), ("IRL", 5))
-AV_HOSTS = (("DEU", 10), ("NLD", 9), ("BEL", 9), ("GBR", 8), ("AUT", 8), ("CHE", 6), ("NOR", 6), ("IRL", 4),
-            ("FIN", 3), ("GRC", 4), ("ITA", 3), ("ESP", 3), ("PRT", 2), ("CZE", 2), ("POL", 2), ("HUN", 2),
-            ("SVK", 1), ("AUS", 2), ("JPN", 1), ("IDN", 3), ("MAR", 4), ("LBY", 3), ("YEM", 2), ("GTM", 2),
-            ("MEX", 2), ("THA", 2), ("UKR", 3), ("TUR", 3), ("EGY", 2))  # fmt: skip
-AV_MAIN_ORIGINS = ("IRQ", "AFG", "RUS", "UKR", "SRB", "GEO", "ARM", "BRA", "MNG", "CHN", "NGA", "IRN", "PAK",
-                   "BIH", "MKD", "ALB", "MDA", "BLR", "AZE", "ECU", "BOL", "ETH", "SOM", "ERI", "SDN", "DZA",
-                   "MAR", "TUN", "EGY", "IND", "BGD", "LKA", "VNM", "PHL", "IDN", "KAZ", "KGZ", "UZB", "TJK",
-                   "SEN", "GHA", "CMR", "COD", "AGO", "ZWE", "KEN", "UGA", "GIN", "SLE", "LBR")  # fmt: skip
-AV_NOT_ORIGIN = ("DEU", "NLD", "BEL", "GBR", "AUT", "CHE", "NOR", "IRL", "FIN", "AUS", "JPN", "USA", "CAN",
-                 "NZL", "SWE", "DNK", "FRA", "LUX", "ISL", "LIE", "MCO", "SMR", "AND", "VAT", "SGP", "PRI",
-                 "ABW", "NCL", "PYF", "GUM", "BMU", "CYM", "GRL", "FRO", "REU", "GLP", "MTQ", "GUF", "MYT",
-                 "HKG", "MAC")  # fmt: skip
-TA_COS = (("UKR", 8), ("MDA", 7), ("BLR", 4), ("RUS", 5), ("THA", 6), ("KHM", 5), ("VNM", 4), ("IDN", 5),
-          ("PHL", 4), ("NGA", 5), ("GHA", 3), ("NPL", 4), ("BGD", 3), ("IND", 3), ("GTM", 3), ("MEX", 3),
-          ("COL", 3), ("DOM", 2), ("HTI", 2), ("ALB", 3), ("ROU", 3), ("BGR", 2), ("ZAF", 3), ("KEN", 2),
-          ("EGY", 2), ("TUR", 2), ("LAO", 2), ("MMR", 3), ("CHN", 2), ("KAZ", 2), ("KGZ", 2), ("UZB", 2),
-          ("TJK", 2), ("AZE", 1), ("GEO", 1), ("ARM", 1), ("SRB", 2), ("BIH", 2), ("MKD", 1))  # fmt: skip
-DP_COS = (("CHE", 20), ("BEL", 8), ("THA", 6), ("SEN", 5), ("ZAF", 5), ("EGY", 4), ("MEX", 4), ("ARG", 3),
-          ("KEN", 4), ("TUR", 4), ("PHL", 3), ("IDN", 3), ("MAR", 3), ("CRI", 3), ("BRA", 3), ("AUT", 3),
-          ("ITA", 3), ("USA", 3))  # fmt: skip
+AV_HOSTS = (
+    ("DEU", 10),
+    ("NLD", 9),
+    ("BEL", 9),
+    ("GBR", 8),
+    ("AUT", 8),
+    ("CHE", 6),
+    ("NOR", 6),
+    ("IRL", 4),
+    ("FIN", 3),
+    ("GRC", 4),
+    ("ITA", 3),
+    ("ESP", 3),
+    ("PRT", 2),
+    ("CZE", 2),
+    ("POL", 2),
+    ("HUN", 2),
+    ("SVK", 1),
+    ("AUS", 2),
+    ("JPN", 1),
+    ("IDN", 3),
+    ("MAR", 4),
+    ("LBY", 3),
+    ("YEM", 2),
+    ("GTM", 2),
+    ("MEX", 2),
+    ("THA", 2),
+    ("UKR", 3),
+    ("TUR", 3),
+    ("EGY", 2),
+)
+AV_MAIN_ORIGINS = (
+    "IRQ",
+    "AFG",
+    "RUS",
+    "UKR",
+    "SRB",
+    "GEO",
+    "ARM",
+    "BRA",
+    "MNG",
+    "CHN",
+    "NGA",
+    "IRN",
+    "PAK",
+    "BIH",
+    "MKD",
+    "ALB",
+    "MDA",
+    "BLR",
+    "AZE",
+    "ECU",
+    "BOL",
+    "ETH",
+    "SOM",
+    "ERI",
+    "SDN",
+    "DZA",
+    "MAR",
+    "TUN",
+    "EGY",
+    "IND",
+    "BGD",
+    "LKA",
+    "VNM",
+    "PHL",
+    "IDN",
+    "KAZ",
+    "KGZ",
+    "UZB",
+    "TJK",
+    "SEN",
+    "GHA",
+    "CMR",
+    "COD",
+    "AGO",
+    "ZWE",
+    "KEN",
+    "UGA",
+    "GIN",
+    "SLE",
+    "LBR",
+)
+AV_NOT_ORIGIN = (
+    "DEU",
+    "NLD",
+    "BEL",
+    "GBR",
+    "AUT",
+    "CHE",
+    "NOR",
+    "IRL",
+    "FIN",
+    "AUS",
+    "JPN",
+    "USA",
+    "CAN",
+    "NZL",
+    "SWE",
+    "DNK",
+    "FRA",
+    "LUX",
+    "ISL",
+    "LIE",
+    "MCO",
+    "SMR",
+    "AND",
+    "VAT",
+    "SGP",
+    "PRI",
+    "ABW",
+    "NCL",
+    "PYF",
+    "GUM",
+    "BMU",
+    "CYM",
+    "GRL",
+    "FRO",
+    "REU",
+    "GLP",
+    "MTQ",
+    "GUF",
+    "MYT",
+    "HKG",
+    "MAC",
+)
+TA_COS = (
+    ("UKR", 8),
+    ("MDA", 7),
+    ("BLR", 4),
+    ("RUS", 5),
+    ("THA", 6),
+    ("KHM", 5),
+    ("VNM", 4),
+    ("IDN", 5),
+    ("PHL", 4),
+    ("NGA", 5),
+    ("GHA", 3),
+    ("NPL", 4),
+    ("BGD", 3),
+    ("IND", 3),
+    ("GTM", 3),
+    ("MEX", 3),
+    ("COL", 3),
+    ("DOM", 2),
+    ("HTI", 2),
+    ("ALB", 3),
+    ("ROU", 3),
+    ("BGR", 2),
+    ("ZAF", 3),
+    ("KEN", 2),
+    ("EGY", 2),
+    ("TUR", 2),
+    ("LAO", 2),
+    ("MMR", 3),
+    ("CHN", 2),
+    ("KAZ", 2),
+    ("KGZ", 2),
+    ("UZB", 2),
+    ("TJK", 2),
+    ("AZE", 1),
+    ("GEO", 1),
+    ("ARM", 1),
+    ("SRB", 2),
+    ("BIH", 2),
+    ("MKD", 1),
+)
+DP_COS = (
+    ("CHE", 20),
+    ("BEL", 8),
+    ("THA", 6),
+    ("SEN", 5),
+    ("ZAF", 5),
+    ("EGY", 4),
+    ("MEX", 4),
+    ("ARG", 3),
+    ("KEN", 4),
+    ("TUR", 4),
+    ("PHL", 3),
+    ("IDN", 3),
+    ("MAR", 3),
+    ("CRI", 3),
+    ("BRA", 3),
+    ("AUT", 3),
+    ("ITA", 3),
+    ("USA", 3),
+)
 LDC_COS = (("GTM", 45), ("MEX", 25), ("HND", 10), ("SLV", 6), ("COL", 6), ("JAM", 4), ("NIC", 4))
-LDO_ROUTES = ((("COL", "ESP"), 15), (("MAR", "ESP"), 10), (("ECU", "ESP"), 6), (("PHL", "KOR"), 10),
-              (("VNM", "KOR"), 8), (("LKA", "KOR"), 6), (("IDN", "KOR"), 5), (("MDA", "ITA"), 5),
-              (("TUN", "ITA"), 5), (("VUT", "NZL"), 4), (("TON", "NZL"), 4), (("WSM", "NZL"), 3),
-              (("NPL", "QAT"), 6), (("LKA", "ARE"), 4), (("PHL", "USA"), 3), (("GTM", "USA"), 2))  # fmt: skip
+LDO_ROUTES = (
+    (("COL", "ESP"), 15),
+    (("MAR", "ESP"), 10),
+    (("ECU", "ESP"), 6),
+    (("PHL", "KOR"), 10),
+    (("VNM", "KOR"), 8),
+    (("LKA", "KOR"), 6),
+    (("IDN", "KOR"), 5),
+    (("MDA", "ITA"), 5),
+    (("TUN", "ITA"), 5),
+    (("VUT", "NZL"), 4),
+    (("TON", "NZL"), 4),
+    (("WSM", "NZL"), 3),
+    (("NPL", "QAT"), 6),
+    (("LKA", "ARE"), 4),
+    (("PHL", "USA"), 3),
+    (("GTM", "USA"), 2),
+)
 
 TITLES = {
-    "pre_consular": ("Pre-consular support to visa applicants", "Visa application support services",
-                     "Document verification services"),
-    "migrant_training": ("Cultural orientation for resettling refugees", "Pre-departure orientation",
-                         "Migrant training programme"),
-    "migration_health": ("Migration health assessments", "Health assessments for immigrants",
-                         "TB screening and treatment for migrants"),
-    "resettlement": ("Refugee resettlement processing and movements", "Resettlement operations",
-                     "Movement assistance for refugees"),
-    "migration_law": ("International migration law training", "Migration law advisory services",
-                      "Review of migration legislation"),
-    "capacity_building": ("Border management capacity building", "Technical cooperation on migration management",
-                          "Training of immigration officials"),
-    "migration_development": ("Diaspora engagement for development", "Remittances and development",
-                              "Temporary return of qualified nationals"),
-    "irregular_migration": ("Addressing irregular migration flows", "Information campaign on irregular migration",
-                            "Assistance to stranded migrants"),
+    "pre_consular": (
+        "Pre-consular support to visa applicants",
+        "Visa application support services",
+        "Document verification services",
+    ),
+    "migrant_training": (
+        "Cultural orientation for resettling refugees",
+        "Pre-departure orientation",
+        "Migrant training programme",
+    ),
+    "migration_health": (
+        "Migration health assessments",
+        "Health assessments for immigrants",
+        "TB screening and treatment for migrants",
+    ),
+    "resettlement": (
+        "Refugee resettlement processing and movements",
+        "Resettlement operations",
+        "Movement assistance for refugees",
+    ),
+    "migration_law": (
+        "International migration law training",
+        "Migration law advisory services",
+        "Review of migration legislation",
+    ),
+    "capacity_building": (
+        "Border management capacity building",
+        "Technical cooperation on migration management",
+        "Training of immigration officials",
+    ),
+    "migration_development": (
+        "Diaspora engagement for development",
+        "Remittances and development",
+        "Temporary return of qualified nationals",
+    ),
+    "irregular_migration": (
+        "Addressing irregular migration flows",
+        "Information campaign on irregular migration",
+        "Assistance to stranded migrants",
+    ),
     "research_data": ("Migration profile", "Migration data and research", "Labour market and migration study"),
-    "dialogue": ("Regional consultative process support", "Inter-state dialogue on migration",
-                 "Regional migration dialogue"),
-    "integration": ("Integration of newly arrived migrants", "Migrant integration services",
-                    "Community integration programme"),
-    "emergency": ("Emergency shelter and non-food items", "Emergency response to displacement",
-                  "Shelter, water and sanitation for displaced persons"),
-    "post_crisis": ("Post-crisis community stabilization", "Return, reintegration and community recovery",
-                    "Disaster risk reduction and preparedness"),
-    "avrr": ("Assisted voluntary return and reintegration", "Voluntary return programme",
-             "Return and reintegration assistance"),
-    "ct_prevention": ("Counter-trafficking awareness campaign", "Prevention of trafficking in persons",
-                      "Information campaign against human trafficking"),
-    "ct_capacity": ("Counter-trafficking capacity building for law enforcement",
-                    "Strengthening national counter-trafficking responses", "Training on victim identification"),
-    "ct_assistance": ("Direct assistance to victims of trafficking", "Shelter and reintegration for trafficked persons",
-                      "Protection of trafficking victims"),
-    "labour_migration": ("Temporary foreign worker programme", "Labour migration management",
-                         "Seasonal worker recruitment"),
+    "dialogue": (
+        "Regional consultative process support",
+        "Inter-state dialogue on migration",
+        "Regional migration dialogue",
+    ),
+    "integration": (
+        "Integration of newly arrived migrants",
+        "Migrant integration services",
+        "Community integration programme",
+    ),
+    "emergency": (
+        "Emergency shelter and non-food items",
+        "Emergency response to displacement",
+        "Shelter, water and sanitation for displaced persons",
+    ),
+    "post_crisis": (
+        "Post-crisis community stabilization",
+        "Return, reintegration and community recovery",
+        "Disaster risk reduction and preparedness",
+    ),
+    "avrr": (
+        "Assisted voluntary return and reintegration",
+        "Voluntary return programme",
+        "Return and reintegration assistance",
+    ),
+    "ct_prevention": (
+        "Counter-trafficking awareness campaign",
+        "Prevention of trafficking in persons",
+        "Information campaign against human trafficking",
+    ),
+    "ct_capacity": (
+        "Counter-trafficking capacity building for law enforcement",
+        "Strengthening national counter-trafficking responses",
+        "Training on victim identification",
+    ),
+    "ct_assistance": (
+        "Direct assistance to victims of trafficking",
+        "Shelter and reintegration for trafficked persons",
+        "Protection of trafficking victims",
+    ),
+    "labour_migration": (
+        "Temporary foreign worker programme",
+        "Labour migration management",
+        "Seasonal worker recruitment",
+    ),
     "other": ("Programme support", "Migration management support", "Special projects"),
-}  # fmt: skip
+}
 PROJECT_COUNTRIES = {  # activity -> where projects run (GLB is added for some)
-    "pre_consular": PC_COS, "migrant_training": MT_COS, "migration_health": tuple((c, 1) for c in HA_COS),
-    "resettlement": RM_COS, "avrr": AV_HOSTS, "ct_assistance": TA_COS, "ct_prevention": TA_COS,
-    "ct_capacity": TA_COS, "labour_migration": LDC_COS + tuple((r[0], w) for r, w in LDO_ROUTES),
+    "pre_consular": PC_COS,
+    "migrant_training": MT_COS,
+    "migration_health": tuple((c, 1) for c in HA_COS),
+    "resettlement": RM_COS,
+    "avrr": AV_HOSTS,
+    "ct_assistance": TA_COS,
+    "ct_prevention": TA_COS,
+    "ct_capacity": TA_COS,
+    "labour_migration": LDC_COS + tuple((r[0], w) for r, w in LDO_ROUTES),
     "dialogue": DP_COS,
-}  # fmt: skip
+}
 
 # Syllables for synthetic names (a few non-ASCII, all representable in Latin-1).
-SYLLABLES = ("ka", "lo", "mi", "ra", "te", "su", "vo", "de", "ni", "pa", "zu", "bel", "mor", "tas", "qui",
-             "ro", "fa", "gen", "lu", "wen", "sa", "do", "ri", "ma", "ne", "ko", "ta", "bi", "ha", "jo", "li",
-             "nu", "ve", "xo", "yu", "za", "lé", "mü", "ña", "çu")  # fmt: skip
+SYLLABLES = (
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "te",
+    "su",
+    "vo",
+    "de",
+    "ni",
+    "pa",
+    "zu",
+    "bel",
+    "mor",
+    "tas",
+    "qui",
+    "ro",
+    "fa",
+    "gen",
+    "lu",
+    "wen",
+    "sa",
+    "do",
+    "ri",
+    "ma",
+    "ne",
+    "ko",
+    "ta",
+    "bi",
+    "ha",
+    "jo",
+    "li",
+    "nu",
+    "ve",
+    "xo",
+    "yu",
+    "za",
+    "lé",
+    "mü",
+    "ña",
+    "çu",
+)
 EPOCH = date(1970, 1, 1).toordinal()
 BID_MULT, DOC_MOD = 387_420_489, 10_000_000
 
@@ -471,11 +1172,17 @@ class Project:
 
     def row(self, extracted_at: str, **override) -> list[str | None]:
         v = dict(
-            project_code=self.code, title=self.title, country_iso3=self.country, activity_type=self.activity,
-            strategy_points=";".join(str(x) for x in sorted(self.points)), primary_point=str(self.primary),
-            start_date=iso(self.start), end_date=iso(self.end), budget_usd=f"{self.budget}.00",
+            project_code=self.code,
+            title=self.title,
+            country_iso3=self.country,
+            activity_type=self.activity,
+            strategy_points=";".join(str(x) for x in sorted(self.points)),
+            primary_point=str(self.primary),
+            start_date=iso(self.start),
+            end_date=iso(self.end),
+            budget_usd=f"{self.budget}.00",
             extracted_at=extracted_at,
-        )  # fmt: skip
+        )
         v.update(override)
         return [v[c] for c in PROJECT_COLUMNS]
 
@@ -543,10 +1250,18 @@ class ProjectPlanner:
             budget *= 2
         budget = max(20_000, min(budget, 60_000_000)) // 100 * 100
         p = Project(
-            idx=len(self.projects), code=self.codes.new(activity), title=self.title(activity, country),
-            country=country, activity=activity, points=tuple(points), primary=primary, start=start, end=end,
-            budget=budget, group=group,
-        )  # fmt: skip
+            idx=len(self.projects),
+            code=self.codes.new(activity),
+            title=self.title(activity, country),
+            country=country,
+            activity=activity,
+            points=tuple(points),
+            primary=primary,
+            start=start,
+            end=end,
+            budget=budget,
+            group=group,
+        )
         self.projects.append(p)
         return p
 
@@ -589,7 +1304,14 @@ class ProjectPlanner:
                     self.add("p05", "irregular_migration", s, self.lifetime(s, "long"), pts, 5)
                 else:
                     act = others[k % len(others)]
-                    self.add("p05", act, s, self.lifetime(s, "long"), tuple(sorted((ACTIVITY_POINT[act], 5))), ACTIVITY_POINT[act])
+                    self.add(
+                        "p05",
+                        act,
+                        s,
+                        self.lifetime(s, "long"),
+                        tuple(sorted((ACTIVITY_POINT[act], 5))),
+                        ACTIVITY_POINT[act],
+                    )
                 k += 1
         # point 8 (P08.projects_active 2009) and avrr programmes (P10.avrr_programmes_active 2009)
         for group, n_active, n_other in (
@@ -612,9 +1334,15 @@ class ProjectPlanner:
                     act, pts = "avrr", ((10,) if r < 0.7 else ((10, 11) if r < 0.85 else (4, 10)))
                 primary = ACTIVITY_POINT[act]
                 if i < n_active:  # covers 2009
-                    y = Weighted(((2003, 5), (2004, 7), (2005, 10), (2006, 13), (2007, 17), (2008, 22), (2009, 26))).draw(rng)
+                    y = Weighted(
+                        ((2003, 5), (2004, 7), (2005, 10), (2006, 13), (2007, 17), (2008, 22), (2009, 26))
+                    ).draw(rng)
                     s = rand_day(rng, y)
-                    e = None if rng.random() < 0.15 else rng.randint(max(s + 180, d2i(date(2009, 1, 1))), d2i(date(2012, 12, 31)))
+                    e = (
+                        None
+                        if rng.random() < 0.15
+                        else rng.randint(max(s + 180, d2i(date(2009, 1, 1))), d2i(date(2012, 12, 31)))
+                    )
                 elif rng.random() < 0.25:  # starts in 2010
                     s = rand_day(rng, 2010)
                     e = None if rng.random() < 0.3 else add_months(s, 12 + 24 * rng.random())
@@ -626,14 +1354,32 @@ class ProjectPlanner:
         used = {y: 0 for y in starts}
         for p in self.projects:
             used[i2d(p.start).year] = used.get(i2d(p.start).year, 0) + 1
-        window_types = Weighted((
-            ("pre_consular", 6), ("migrant_training", 6), ("migration_health", 8), ("resettlement", 8),
-            ("migration_law", 5), ("capacity_building", 12), ("migration_development", 8), ("research_data", 5),
-            ("dialogue", 4), ("ct_assistance", 5), ("labour_migration", 7), ("other", 4),
-        ))  # fmt: skip
-        all_types = Weighted(tuple(zip(window_types.items, (6, 6, 8, 8, 5, 12, 8, 5, 4, 5, 7, 4))) + (
-            ("irregular_migration", 5), ("emergency", 10), ("post_crisis", 10), ("ct_prevention", 4), ("ct_capacity", 5),
-        ))  # fmt: skip
+        window_types = Weighted(
+            (
+                ("pre_consular", 6),
+                ("migrant_training", 6),
+                ("migration_health", 8),
+                ("resettlement", 8),
+                ("migration_law", 5),
+                ("capacity_building", 12),
+                ("migration_development", 8),
+                ("research_data", 5),
+                ("dialogue", 4),
+                ("ct_assistance", 5),
+                ("labour_migration", 7),
+                ("other", 4),
+            )
+        )
+        all_types = Weighted(
+            tuple(zip(window_types.items, (6, 6, 8, 8, 5, 12, 8, 5, 4, 5, 7, 4)))
+            + (
+                ("irregular_migration", 5),
+                ("emergency", 10),
+                ("post_crisis", 10),
+                ("ct_prevention", 4),
+                ("ct_capacity", 5),
+            )
+        )
         for y in sorted(starts):
             for _ in range(max(0, starts[y] - used.get(y, 0))):
                 act = (window_types if y in WINDOW else all_types).draw(rng)
@@ -696,7 +1442,7 @@ class ProjectPlanner:
 class Persons:
     """Person attributes by person number: sex, date of birth (day number, or NO_DOB) and case category."""
 
-    NO_DOB = -10**7
+    NO_DOB = -(10**7)
 
     def __init__(self):
         self.sex = bytearray()
@@ -750,14 +1496,28 @@ class BeneficiaryPlanner:
                 c = [p.idx for p in projects if p.activity == SERVICE_ACTIVITY[t] and p.active_in(y)]
                 self.proj_cands[(t, y)] = c
         self.dist = {
-            "PC_COS": Weighted(PC_COS), "PC_DEST": Weighted(PC_DEST), "MT_COS": Weighted(MT_COS),
-            "RS_DEST": Weighted(RESETTLEMENT_DEST), "RM_COS": Weighted(RM_COS), "HA_DEST": Weighted(HA_DEST),
-            "AV_HOSTS": Weighted(AV_HOSTS), "TA_COS": Weighted(TA_COS), "DP_COS": Weighted(DP_COS),
-            "LDC_COS": Weighted(LDC_COS), "LDO": Weighted(LDO_ROUTES),
+            "PC_COS": Weighted(PC_COS),
+            "PC_DEST": Weighted(PC_DEST),
+            "MT_COS": Weighted(MT_COS),
+            "RS_DEST": Weighted(RESETTLEMENT_DEST),
+            "RM_COS": Weighted(RM_COS),
+            "HA_DEST": Weighted(HA_DEST),
+            "AV_HOSTS": Weighted(AV_HOSTS),
+            "TA_COS": Weighted(TA_COS),
+            "DP_COS": Weighted(DP_COS),
+            "LDC_COS": Weighted(LDC_COS),
+            "LDO": Weighted(LDO_ROUTES),
             "OT_COS": Weighted(tuple((c, 1) for c in ISO3[:170])),
-        }  # fmt: skip
+        }
         ha = list(HA_COS)
-        self.ha_lists = {2005: ha[:40], 2006: ha[:40], 2007: ha[:48], 2008: ha[:48], 2009: ha[:HA_COUNTRIES_2009], 2010: ha}
+        self.ha_lists = {
+            2005: ha[:40],
+            2006: ha[:40],
+            2007: ha[:48],
+            2008: ha[:48],
+            2009: ha[:HA_COUNTRIES_2009],
+            2010: ha,
+        }
         origins = list(AV_MAIN_ORIGINS) + [c for c in ISO3 if c not in AV_MAIN_ORIGINS and c not in AV_NOT_ORIGIN]
         self.av_window_dest = origins[:AV_DESTINATIONS_WINDOW]
         self.av_all_dest = origins
@@ -882,15 +1642,34 @@ class BeneficiaryPlanner:
             return -1
         return c[int(self.rng.random() * len(c))]
 
-    def emit(self, t: int, y: int, plist: list[int], cos_fn, dest_fn, k_fixed: int | None = None,
-             cat_missing: float = 0.0, season: bool = False, max_records: int | None = None) -> int:
+    def emit(
+        self,
+        t: int,
+        y: int,
+        plist: list[int],
+        cos_fn,
+        dest_fn,
+        k_fixed: int | None = None,
+        cat_missing: float = 0.0,
+        season: bool = False,
+        max_records: int | None = None,
+    ) -> int:
         """Append the records of persons `plist` for type t in year y. Returns the number of records."""
         rng = self.rng
         first, ndays = day_range(y, season)
         kd = self.k_dist[t]
         sexes, dobs, cats = self.persons.sex, self.persons.dob, self.persons.cat
         r_p, r_t, r_d, r_cos, r_dest, r_cat, r_proj, r_sex, r_dob = (
-            self.r_p, self.r_t, self.r_d, self.r_cos, self.r_dest, self.r_cat, self.r_proj, self.r_sex, self.r_dob)  # fmt: skip
+            self.r_p,
+            self.r_t,
+            self.r_d,
+            self.r_cos,
+            self.r_dest,
+            self.r_cat,
+            self.r_proj,
+            self.r_sex,
+            self.r_dob,
+        )
         total = 0
         for i, p in enumerate(plist):
             k = k_fixed or kd.draw(rng)
@@ -1015,13 +1794,17 @@ class BeneficiaryPlanner:
 
         df = pl.DataFrame(
             {
-                "p": pl.Series(self.r_p, dtype=pl.Int64), "t": pl.Series(self.r_t, dtype=pl.Int8),
-                "d": pl.Series(self.r_d, dtype=pl.Int32), "cos": pl.Series(self.r_cos, dtype=pl.Int16),
-                "dest": pl.Series(self.r_dest, dtype=pl.Int16), "cat": pl.Series(self.r_cat, dtype=pl.Int16),
-                "proj": pl.Series(self.r_proj, dtype=pl.Int32), "sex": pl.Series(self.r_sex, dtype=pl.Int8),
+                "p": pl.Series(self.r_p, dtype=pl.Int64),
+                "t": pl.Series(self.r_t, dtype=pl.Int8),
+                "d": pl.Series(self.r_d, dtype=pl.Int32),
+                "cos": pl.Series(self.r_cos, dtype=pl.Int16),
+                "dest": pl.Series(self.r_dest, dtype=pl.Int16),
+                "cat": pl.Series(self.r_cat, dtype=pl.Int16),
+                "proj": pl.Series(self.r_proj, dtype=pl.Int32),
+                "sex": pl.Series(self.r_sex, dtype=pl.Int8),
                 "dob": pl.Series(self.r_dob, dtype=pl.Int32),
             }
-        )  # fmt: skip
+        )
         self._reset_records()
         df = df.sort("d", maintain_order=True).with_row_index("seq", offset=1)
         return df.with_columns(pl.lit(y, dtype=pl.Int32).alias("y"), pl.col("seq").cast(pl.Int64))
@@ -1041,8 +1824,9 @@ def _csv_line(values, terminator: str = "\n") -> str:
     return buf.getvalue()
 
 
-def write_rows(path: Path, header: list[str], rows: list[list], *, bom: bool = False, crlf: bool = False,
-               encoding: str = "utf-8") -> None:
+def write_rows(
+    path: Path, header: list[str], rows: list[list], *, bom: bool = False, crlf: bool = False, encoding: str = "utf-8"
+) -> None:
     """Small files (projects, expenditures): csv module, RFC 4180 minimal quoting; None -> empty cell."""
     with open(path, "w", encoding=encoding, newline="") as f:
         if bom:
@@ -1136,7 +1920,10 @@ class Generator:
         fill = [p for p in P if p.group == "filler"]
         rng.shuffle(fill)
         # a correction that moves a project's start year: 2006 -> 2007, and 2008 -> 2009
-        for y_final, f_early, early_start, extra in ((2007, f1, "2006-12-18", extra1), (2009, f2, "2008-12-20", extra2)):
+        for y_final, f_early, early_start, extra in (
+            (2007, f1, "2006-12-18", extra1),
+            (2009, f2, "2008-12-20", extra2),
+        ):
             cand = [p for p in fill if i2d(p.start).year == y_final and (p.end is None or p.end > d(y_final, 3, 1))]
             if cand:
                 p = cand[0]
@@ -1190,14 +1977,26 @@ class Generator:
             stale[PROJECT_COLUMNS.index("budget_usd")] = f"{int(float(stale[8]) * 1.25) // 100 * 100}.00"
             rows3.insert(i, stale)
         # bad rows (extra rows with their own keys, each failing exactly one check)
-        checks = ["field_count", "required", "project_code_format", "iso3166_alpha3", "accepted_values",
-                  "strategy_points_format", "primary_point_in_strategy_points", "date_format", "timestamp_format",
-                  "not_after_extracted_at", "end_not_before_start", "decimal_format", "non_negative",
-                  "integer_format"]  # fmt: skip
+        checks = [
+            "field_count",
+            "required",
+            "project_code_format",
+            "iso3166_alpha3",
+            "accepted_values",
+            "strategy_points_format",
+            "primary_point_in_strategy_points",
+            "date_format",
+            "timestamp_format",
+            "not_after_extracted_at",
+            "end_not_before_start",
+            "decimal_format",
+            "non_negative",
+            "integer_format",
+        ]
         n_bad = max(len(checks) + 4, int(0.004 * (len(rows1) + len(rows2) + len(rows3)) + 0.5))
         plan = {f2[0]: [], f3[0]: []}
         for i in range(n_bad):
-            fname, ts = (f2 if i % 3 == 1 else f3)
+            fname, ts = f2 if i % 3 == 1 else f3
             plan[fname].append((checks[i % len(checks)], i // len(checks), ts))
         files = ((f1[0], rows1), (f2[0], rows2), (f3[0], rows3))
         out_rows = {}
@@ -1223,7 +2022,10 @@ class Generator:
         # a supplement with an extra, unknown column (`notes`): unchanged re-deliveries of a few projects
         sup = rng.sample(in3, min(len(in3), max(3, self.sc(25))))
         notes = ("re-sent after register clean-up", None, "checked by regional office", None, "budget line confirmed")
-        rows = [p.row("2010-06-02T09:15:00Z") + [notes[i % len(notes)]] for i, p in enumerate(sorted(sup, key=lambda q: q.code))]
+        rows = [
+            p.row("2010-06-02T09:15:00Z") + [notes[i % len(notes)]]
+            for i, p in enumerate(sorted(sup, key=lambda q: q.code))
+        ]
         write_rows(self.out / "projects" / "projects_supplement_2010-06-02.csv", PROJECT_COLUMNS + ["notes"], rows)
         self._register("projects", "projects_supplement_2010-06-02.csv", len(rows))
         # a bad file: a field office upload without the required start_date column
@@ -1247,10 +2049,17 @@ class Generator:
         ext_day = d2i(date.fromisoformat(ts[:10]))
         start = rng.randint(ext_day - 900, ext_day - 200)
         v = dict(
-            project_code=self.fresh_code(act), title=f"{rng.choice(TITLES[act])} (pending)", country_iso3=rng.choice(ISO3[:170]),
-            activity_type=act, strategy_points=str(pt), primary_point=str(pt), start_date=iso(start),
-            end_date=iso(start + rng.randint(200, 900)), budget_usd=f"{rng.randint(200, 5000) * 100}.00", extracted_at=ts,
-        )  # fmt: skip
+            project_code=self.fresh_code(act),
+            title=f"{rng.choice(TITLES[act])} (pending)",
+            country_iso3=rng.choice(ISO3[:170]),
+            activity_type=act,
+            strategy_points=str(pt),
+            primary_point=str(pt),
+            start_date=iso(start),
+            end_date=iso(start + rng.randint(200, 900)),
+            budget_usd=f"{rng.randint(200, 5000) * 100}.00",
+            extracted_at=ts,
+        )
         if check == "field_count":
             row = [v[c] for c in PROJECT_COLUMNS]
             if variant % 2 == 0:  # an unquoted comma split the title: one field too many
@@ -1315,16 +2124,29 @@ class Generator:
                 j = max(range(len(cents)), key=lambda k: (cents[k][1], -k))
                 cents[j] = (cents[j][0], cents[j][1] + resid)
             final[y] = sorted(cents, key=lambda x: P[x[0]].code)
-        ts = {2005: "2006-02-15T07:00:00Z", 2006: "2007-02-15T07:05:00Z", 2007: "2008-02-15T07:00:00Z",
-              2008: "2009-02-16T07:10:00Z", 2009: "2010-02-15T07:00:00Z", 2010: "2010-06-01T07:30:00Z"}  # fmt: skip
+        ts = {
+            2005: "2006-02-15T07:00:00Z",
+            2006: "2007-02-15T07:05:00Z",
+            2007: "2008-02-15T07:00:00Z",
+            2008: "2009-02-16T07:10:00Z",
+            2009: "2010-02-15T07:00:00Z",
+            2010: "2010-06-01T07:30:00Z",
+        }
         names = {y: f"expenditures_FY{y}.csv" for y in range(2005, 2010)}
         names[2010] = "expenditures_2010_interim.csv"
         # corrections: audited 2007 figures revised in a later delivery (earlier values differ)
         revised = [r for r in final[2007] if rng.random() < 0.04]
         revised_set = {i for i, _ in revised}
         resend = [r for r in final[2009] if rng.random() < 0.03]
-        checks = ["field_count", "required", "project_code_format", "integer_format", "year_range", "decimal_format",
-                  "timestamp_format"]  # fmt: skip
+        checks = [
+            "field_count",
+            "required",
+            "project_code_format",
+            "integer_format",
+            "year_range",
+            "decimal_format",
+            "timestamp_format",
+        ]
         n_rows = sum(len(v) for v in final.values())
         n_bad = max(2 * len(checks), int(0.003 * n_rows + 0.5))
         bad_plan: dict[int, list[tuple[str, int]]] = {y: [] for y in YEARS}
@@ -1435,19 +2257,34 @@ class Generator:
             pl.col("cat").replace_strict(cats, default=None, return_dtype=pl.String).alias("case_category"),
             pl.col("proj").replace_strict(proj, default=None, return_dtype=pl.String).alias("project_code"),
             pl.lit(extracted_at).alias("extracted_at"),
-        )  # fmt: skip
+        )
 
     def write_beneficiaries(self) -> None:
         rng = self.rng
         planner = BeneficiaryPlanner(rng, self.scale, self.projects)
         self.planner = planner
-        ts = {2005: "2006-01-18T07:10:00Z", 2006: "2007-01-17T07:10:00Z", 2007: "2008-01-16T07:10:00Z",
-              2008: "2009-01-21T07:10:00Z", 2009: "2010-01-20T06:00:00Z", 2010: "2010-06-01T05:45:00Z"}  # fmt: skip
+        ts = {
+            2005: "2006-01-18T07:10:00Z",
+            2006: "2007-01-17T07:10:00Z",
+            2007: "2008-01-16T07:10:00Z",
+            2008: "2009-01-21T07:10:00Z",
+            2009: "2010-01-20T06:00:00Z",
+            2010: "2010-06-01T05:45:00Z",
+        }
         corr_ts = "2010-03-15T10:20:00Z"
         resend_ts = "2009-03-02T08:00:00Z"
-        checks = ["field_count", "required", "project_code_format", "iso3166_alpha3", "accepted_values",
-                  "date_format", "timestamp_format", "service_date_range", "required_for_service_type",
-                  "not_after_service_date"]  # fmt: skip
+        checks = [
+            "field_count",
+            "required",
+            "project_code_format",
+            "iso3166_alpha3",
+            "accepted_values",
+            "date_format",
+            "timestamp_format",
+            "service_date_range",
+            "required_for_service_type",
+            "not_after_service_date",
+        ]
         self._bene_check_i = 0
         pending: list[pl.DataFrame] = []  # earlier versions (moved records) for the next year's delivery
         corrections: list[pl.DataFrame] = []  # planned versions delivered in the corrections file
@@ -1476,7 +2313,9 @@ class Generator:
                 excl = set(moved) | set(corr)
                 k = max(1, n // 100) if y == 2008 else min(n, max(1, self.sc(400)))
                 pick = [s for s in rng.sample(range(1, n + 1), min(n, k + len(excl))) if s not in excl][:k]
-                rs = self._bene_strings(plan.filter(pl.col("seq").is_in(sorted(pick))), resend_ts if y == 2008 else corr_ts)
+                rs = self._bene_strings(
+                    plan.filter(pl.col("seq").is_in(sorted(pick))), resend_ts if y == 2008 else corr_ts
+                )
                 if y == 2008:
                     self._write_bene_file("beneficiaries_2008_resend.csv", rs, resend_ts, checks, bad_share=0)
                 else:
@@ -1512,9 +2351,11 @@ class Generator:
             # the batch loaded again and again, each time as other case numbers (person numbers beyond any
             # the planner gives): the same days, no service that repeats another of the same person
             copies = [
-                base.with_columns((pl.col("p") + k * 100_000_000).alias("p"), (8_000_000 + k * 100_000 + pl.col("seq")).alias("seq"))
+                base.with_columns(
+                    (pl.col("p") + k * 100_000_000).alias("p"), (8_000_000 + k * 100_000 + pl.col("seq")).alias("seq")
+                )
                 for k in range(1, SPIKE[2])
-            ]  # fmt: skip
+            ]
             body = pl.concat([body, *copies])
             self.report.anomalies.append(
                 f"health assessments of {SPIKE[0]} in {y} loaded {SPIKE[2]} times ({base.height:,} rows -> "
@@ -1523,11 +2364,15 @@ class Generator:
         if y == REKEYED_OFFICE[1]:
             again = self._bene_strings(body.filter(pl.col("cos") == CIDX[REKEYED_OFFICE[0]]), REKEYED_TS)
             again = again.with_columns(
-                pl.concat_str([pl.lit(f"SV{y}-R"), pl.int_range(1, again.height + 1).cast(pl.String).str.zfill(6)]).alias("service_id")
-            )  # fmt: skip
+                pl.concat_str(
+                    [pl.lit(f"SV{y}-R"), pl.int_range(1, again.height + 1).cast(pl.String).str.zfill(6)]
+                ).alias("service_id")
+            )
             write_frame(self.out / "beneficiaries" / REKEYED_FILE, again, [])
             self._register("beneficiaries", REKEYED_FILE, again.height)
-            self.report.anomalies.append(f"{again.height:,} services of {REKEYED_OFFICE[0]} in {y} re-sent under new ids ({REKEYED_FILE})")
+            self.report.anomalies.append(
+                f"{again.height:,} services of {REKEYED_OFFICE[0]} in {y} re-sent under new ids ({REKEYED_FILE})"
+            )
         return body
 
     def _stale_versions(self, body: pl.DataFrame, plan: pl.DataFrame, corr: set[int], ext_day: int) -> pl.DataFrame:
@@ -1559,8 +2404,9 @@ class Generator:
         out = body.with_row_index("_i")
         return out.filter(~pl.col("_i").is_in(pos)).vstack(repl.select(out.columns)).sort("_i").drop("_i")
 
-    def _write_year(self, y: int, body: pl.DataFrame, ts: str, checks, corr: set[int], ext_day: int,
-                    stale: pl.DataFrame | None) -> None:
+    def _write_year(
+        self, y: int, body: pl.DataFrame, ts: str, checks, corr: set[int], ext_day: int, stale: pl.DataFrame | None
+    ) -> None:
         """Year y's delivery, converted and written part by part (bounded memory at large scales)."""
         parts = max(1, -(-body.height // BENEFICIARY_PART_ROWS))
         size = -(-body.height // parts)
@@ -1573,7 +2419,9 @@ class Generator:
             frame = self._bene_strings(chunk, ts)
             if corr:
                 frame = self._stale_versions(frame, chunk, corr, ext_day)
-            if i == 0 and stale is not None:  # earlier versions of records later moved back a year (dated early January)
+            if (
+                i == 0 and stale is not None
+            ):  # earlier versions of records later moved back a year (dated early January)
                 frame = pl.concat([frame, stale]).sort("service_date", maintain_order=True)
             if i == 0 and tie is not None:
                 frame = pl.concat([frame.slice(0, frame.height // 3), tie, frame.slice(frame.height // 3)])
@@ -1581,7 +2429,9 @@ class Generator:
             self._write_bene_file(name, frame, ts, checks, bad_share=0.002, reorder=(y == 2006))
             del frame, chunk
 
-    def _write_bene_file(self, name: str, df: pl.DataFrame, ts: str, checks, bad_share: float, reorder: bool = False) -> None:
+    def _write_bene_file(
+        self, name: str, df: pl.DataFrame, ts: str, checks, bad_share: float, reorder: bool = False
+    ) -> None:
         rng = self.rng
         n_bad = 0 if bad_share == 0 else max(len(checks), int(bad_share * df.height + 0.5))
         inserts = []
@@ -1594,9 +2444,21 @@ class Generator:
             inserts.append((pos, self._bad_beneficiary(check, variant, ts)))
             self._bad("beneficiaries", name, pos + 2, check)
         if reorder:  # column order is free: this delivery lists the service columns first
-            order = ["service_id", "service_type", "service_date", "country_of_service", "destination_country",
-                     "case_category", "project_code", "beneficiary_id", "full_name", "document_no", "date_of_birth",
-                     "sex", "extracted_at"]  # fmt: skip
+            order = [
+                "service_id",
+                "service_type",
+                "service_date",
+                "country_of_service",
+                "destination_country",
+                "case_category",
+                "project_code",
+                "beneficiary_id",
+                "full_name",
+                "document_no",
+                "date_of_birth",
+                "sex",
+                "extracted_at",
+            ]
             perm = [BENEFICIARY_COLUMNS.index(c) for c in order]
             df = df.select(order)
             inserts = [(p, [r[k] for k in perm] if len(r) == len(BENEFICIARY_COLUMNS) else r) for p, r in inserts]
@@ -1607,7 +2469,7 @@ class Generator:
         return self.planner.new_person("immigrant", 2009)
 
     def _bad_beneficiary(self, check: str, variant: int, ts: str) -> list:
-        rng, planner = self.rng, self.planner
+        rng = self.rng
         ext = date.fromisoformat(ts[:10])
         y = ext.year - 1 if ext.month < 3 else ext.year
         y = min(max(y, 2005), 2010)
@@ -1620,17 +2482,27 @@ class Generator:
             t = NEEDS_DESTINATION[variant % 3]
         dest = {RM: "USA", AV: "IRQ", LD: "CAN"}.get(t, rng.choice((None, "CAN", "GBR")))
         v = dict(
-            service_id=f"SV{y}-9{self._bad_seq:07d}", beneficiary_id=py_bid(p, self.seed), full_name=py_name(p, self.seed),
-            document_no=py_doc(p, self.seed), date_of_birth=iso(sday - rng.randint(20 * 365, 50 * 365)),
-            sex=rng.choice(SEXES[:2]), service_type=SERVICE_TYPES[t], service_date=iso(sday),
-            country_of_service=rng.choice(("PHL", "NPL", "THA", "KEN", "JOR", "DEU")), destination_country=dest,
-            case_category=rng.choice(("family_reunification", "labour", "other", None)), project_code=None, extracted_at=ts,
-        )  # fmt: skip
+            service_id=f"SV{y}-9{self._bad_seq:07d}",
+            beneficiary_id=py_bid(p, self.seed),
+            full_name=py_name(p, self.seed),
+            document_no=py_doc(p, self.seed),
+            date_of_birth=iso(sday - rng.randint(20 * 365, 50 * 365)),
+            sex=rng.choice(SEXES[:2]),
+            service_type=SERVICE_TYPES[t],
+            service_date=iso(sday),
+            country_of_service=rng.choice(("PHL", "NPL", "THA", "KEN", "JOR", "DEU")),
+            destination_country=dest,
+            case_category=rng.choice(("family_reunification", "labour", "other", None)),
+            project_code=None,
+            extracted_at=ts,
+        )
         if check == "field_count":
             row = [v[c] for c in BENEFICIARY_COLUMNS]
             if variant % 2 == 0:
                 return row[:-1]  # extracted_at missing: one field too few
-            return row[:2] + [(v["full_name"] or "Kalo Mira").split(" ")[0], "Mirasu"] + row[3:]  # unquoted comma in name
+            return (
+                row[:2] + [(v["full_name"] or "Kalo Mira").split(" ")[0], "Mirasu"] + row[3:]
+            )  # unquoted comma in name
         if check == "required":
             v[("beneficiary_id", "sex", "service_date", "country_of_service")[variant % 4]] = None
         elif check == "project_code_format":
@@ -1639,7 +2511,10 @@ class Generator:
             if variant % 2 == 0:
                 v["country_of_service"] = ("GER", "UK", "SWI", "RSA")[(variant // 2) % 4]
             else:
-                v["service_type"], v["destination_country"] = SERVICE_TYPES[RM], ("KOS", "US", "UKR1")[(variant // 2) % 3]
+                v["service_type"], v["destination_country"] = (
+                    SERVICE_TYPES[RM],
+                    ("KOS", "US", "UKR1")[(variant // 2) % 3],
+                )
         elif check == "accepted_values":
             col = ("sex", "service_type", "case_category")[variant % 3]
             v[col] = {"sex": "X", "service_type": "medical_check", "case_category": "refugee"}[col]
@@ -1671,8 +2546,23 @@ class Generator:
             p = self._bad_person()
             nm = f"{rng.choice(('José', 'Renée', 'Müller', 'Zoë', 'Ñuka'))} {py_name(p, self.seed) or 'Kalo Mira'}"
             day = rand_day(rng, 2009)
-            rows.append([f"SV2009-8{i:07d}", py_bid(p, self.seed), nm, py_doc(p, self.seed), iso(day - rng.randint(7000, 18000)),
-                         rng.choice(("F", "M")), "resettlement_movement", iso(day), "NPL", "USA", "resettlement", None, ts])  # fmt: skip
+            rows.append(
+                [
+                    f"SV2009-8{i:07d}",
+                    py_bid(p, self.seed),
+                    nm,
+                    py_doc(p, self.seed),
+                    iso(day - rng.randint(7000, 18000)),
+                    rng.choice(("F", "M")),
+                    "resettlement_movement",
+                    iso(day),
+                    "NPL",
+                    "USA",
+                    "resettlement",
+                    None,
+                    ts,
+                ]
+            )
         write_rows(self.out / "beneficiaries" / name, BENEFICIARY_COLUMNS, rows, encoding="latin-1")
         self._register("beneficiaries", name, len(rows))
         self.report.bad_files.append(("beneficiaries", name))

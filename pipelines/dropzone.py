@@ -147,11 +147,14 @@ def root_entries_for(raw_dir: Path, kind: str) -> list[NotRead]:
         except OSError:
             is_dir = False
         if is_dir and not os.path.islink(e.path):
-            out.append(NotRead(
-                e.name + "/", 0,
-                f"a folder of the drop zone that is not an extract kind ({_count_files(Path(e.path))} entries): "
-                f"not read; extracts go in {', '.join(k + '/' for k in KINDS)}{hint}",
-            ))  # fmt: skip
+            out.append(
+                NotRead(
+                    e.name + "/",
+                    0,
+                    f"a folder of the drop zone that is not an extract kind ({_count_files(Path(e.path))} entries): "
+                    f"not read; extracts go in {', '.join(k + '/' for k in KINDS)}{hint}",
+                )
+            )
             continue
         verdict, info = _classify(e, raw_dir, e.name)
         if verdict == "quiet":
@@ -159,8 +162,11 @@ def root_entries_for(raw_dir: Path, kind: str) -> list[NotRead]:
         reason = info.reason if info else "a file directly in the drop zone"
         if verdict == "read":
             reason = "a file directly in the drop zone: not read"
-        out.append(NotRead(
-            info.name if info else e.name, info.size_bytes if info else 0,
-            f"{reason}; extracts go in {', '.join(k + '/' for k in KINDS)}{hint}",
-        ))  # fmt: skip
+        out.append(
+            NotRead(
+                info.name if info else e.name,
+                info.size_bytes if info else 0,
+                f"{reason}; extracts go in {', '.join(k + '/' for k in KINDS)}{hint}",
+            )
+        )
     return out

@@ -143,8 +143,13 @@ def _empty_frame(n: int) -> pl.DataFrame:
 
 
 def _schema(n: int) -> dict[str, pl.DataType]:
-    return {"__row": pl.Int64, "__fields": pl.Int64, "__problem": pl.String,
-            "__lines": pl.Int64, **{f"__f{i}": pl.String for i in range(n)}}  # fmt: skip
+    return {
+        "__row": pl.Int64,
+        "__fields": pl.Int64,
+        "__problem": pl.String,
+        "__lines": pl.Int64,
+        **{f"__f{i}": pl.String for i in range(n)},
+    }
 
 
 def _polars_records(path, n: int) -> pl.DataFrame | None:
@@ -152,9 +157,15 @@ def _polars_records(path, n: int) -> pl.DataFrame | None:
     None when a line's quotes are unbalanced (a quoted field spans lines) or the readers disagree."""
     try:
         lines = pl.read_csv(
-            path, has_header=False, quote_char=None, separator="\x1f", infer_schema=False,
-            new_columns=["line"], truncate_ragged_lines=True, raise_if_empty=False,
-        )  # fmt: skip
+            path,
+            has_header=False,
+            quote_char=None,
+            separator="\x1f",
+            infer_schema=False,
+            new_columns=["line"],
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
     except Exception:  # noqa: BLE001 - the streaming reader decides what is wrong
         return None
     line = lines["line"]
@@ -166,10 +177,16 @@ def _polars_records(path, n: int) -> pl.DataFrame | None:
     del lines, line, body
     try:
         df = pl.read_csv(
-            path, has_header=False, skip_rows=1, infer_schema=False, truncate_ragged_lines=True,
-            new_columns=[f"__f{i}" for i in range(n)], raise_if_empty=False, missing_columns="insert",
+            path,
+            has_header=False,
+            skip_rows=1,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            new_columns=[f"__f{i}" for i in range(n)],
+            raise_if_empty=False,
+            missing_columns="insert",
             schema={f"__f{i}": pl.String for i in range(n)},
-        )  # fmt: skip
+        )
     except Exception:  # noqa: BLE001 - e.g. a first record wider than the header: a bad row, not a bad file
         return None
     if df.height != fields.len():
@@ -232,8 +249,7 @@ def _records(f):
         rest = buf[1:]
         buf, in_quote = [], False
         # the lines after the record where the quote opened are read again as records
-        for kind, lines in _records_from(rest):
-            yield kind, lines
+        yield from _records_from(rest)
 
 
 def _records_from(lines: list[str]):
@@ -250,11 +266,17 @@ def _streaming_records(path, n: int) -> pl.DataFrame:
 
     def flush():
         if rows:
-            frames.append(pl.DataFrame(
-                {"__row": pl.Series(rows, dtype=pl.Int64), "__fields": pl.Series(nfields, dtype=pl.Int64),
-                 "__problem": pl.Series(problems, dtype=pl.String), "__lines": pl.Series(nlines, dtype=pl.Int64),
-                 **{f"__f{i}": pl.Series(c, dtype=pl.String) for i, c in enumerate(cols)}}
-            ))  # fmt: skip
+            frames.append(
+                pl.DataFrame(
+                    {
+                        "__row": pl.Series(rows, dtype=pl.Int64),
+                        "__fields": pl.Series(nfields, dtype=pl.Int64),
+                        "__problem": pl.Series(problems, dtype=pl.String),
+                        "__lines": pl.Series(nlines, dtype=pl.Int64),
+                        **{f"__f{i}": pl.Series(c, dtype=pl.String) for i, c in enumerate(cols)},
+                    }
+                )
+            )
             for c in cols:
                 c.clear()
             rows.clear(), nfields.clear(), problems.clear(), nlines.clear()
@@ -269,8 +291,11 @@ def _streaming_records(path, n: int) -> pl.DataFrame:
             fields: list[str] = []
             problem = None if kind == "record" else kind
             if problem is None:
-                parsed = list(csv.reader(["".join(lines)], strict=False)) if len(lines) == 1 else \
-                    list(csv.reader(io.StringIO("".join(lines)), strict=False))  # fmt: skip
+                parsed = (
+                    list(csv.reader(["".join(lines)], strict=False))
+                    if len(lines) == 1
+                    else list(csv.reader(io.StringIO("".join(lines)), strict=False))
+                )
                 if len(parsed) == 1:
                     fields = parsed[0]
                 else:  # the standard reader splits it differently: not one record

@@ -98,7 +98,10 @@ def run_refresh_job() -> Outcome:
     for e in result.all_events:
         err = getattr(e.event_specific_data, "error", None) if e.event_specific_data else None
         if e.is_step_failure:
-            errors.insert(sum(1 for x in errors if x.startswith("step ")), f"step {e.step_key}: {_error_text(err) if err else e.message}")
+            errors.insert(
+                sum(1 for x in errors if x.startswith("step ")),
+                f"step {e.step_key}: {_error_text(err) if err else e.message}",
+            )
         elif err is not None:
             errors.append(f"{e.event_type_value}: {_error_text(err)}")
     if not result.success and not errors:
@@ -165,8 +168,12 @@ def summary(settings: Settings, outcome: Outcome, log_path: Path) -> tuple[str, 
     status, why = status_of_run(events, outcome)
     ok = (status == "published" and outcome.success) or status == "unchanged"
     lines = ["", RULE]
-    head = {"published": "PUBLISHED", "pack stale": "PUBLISHED, PACK STALE", "unchanged": "NOTHING NEW (not rebuilt)",
-            "not published": "NOT PUBLISHED"}[status]  # fmt: skip
+    head = {
+        "published": "PUBLISHED",
+        "pack stale": "PUBLISHED, PACK STALE",
+        "unchanged": "NOTHING NEW (not rebuilt)",
+        "not published": "NOT PUBLISHED",
+    }[status]
     lines.append(f"Refresh {outcome.run_id[:8]} in {outcome.seconds:.0f} s: {head}")
     lines.append(f"  {_one_line(why, 600)}")
     if status == "published" and not outcome.success:
@@ -180,28 +187,49 @@ def summary(settings: Settings, outcome: Outcome, log_path: Path) -> tuple[str, 
         counts = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items(), key=lambda kv: (kv[0] != "loaded", kv[0])))
         lines.append(f"Files of this refresh: {counts}; {len(nothing)} loaded but contributing nothing (no valid row)")
         for f in nothing[:5]:
-            lines.append(f"  contributes nothing: {f['kind']}/{f['file_name']} ({f.get('rows_rejected') or 0} rows rejected)")
+            lines.append(
+                f"  contributes nothing: {f['kind']}/{f['file_name']} ({f.get('rows_rejected') or 0} rows rejected)"
+            )
         for f in [f for f in files if f.get("status") == "rejected"][:5]:
             lines.append(f"  rejected: {f['kind']}/{f['file_name']}: {_one_line(f.get('message') or '', 160)}")
     if settings.warehouse.exists():
         try:
-            holding, figures = _query(settings.warehouse, "select count(*) filter (where holds), count(*) from marts.rpt_reconciliation")[0]
-            reasons = _query(settings.warehouse, "select kind, check_name, count(*) as n from audit.rejected_rows "
-                             "group by all order by n desc, 1, 2 limit 5")  # fmt: skip
-            rejected = _query(settings.warehouse, "select count(*) from (select distinct kind, file_name, row_number from audit.rejected_rows)")[0][0]
-            which = "this build" if status in ("published", "pack stale") else "the published warehouse (an earlier build)"
+            holding, figures = _query(
+                settings.warehouse, "select count(*) filter (where holds), count(*) from marts.rpt_reconciliation"
+            )[0]
+            reasons = _query(
+                settings.warehouse,
+                "select kind, check_name, count(*) as n from audit.rejected_rows "
+                "group by all order by n desc, 1, 2 limit 5",
+            )
+            rejected = _query(
+                settings.warehouse,
+                "select count(*) from (select distinct kind, file_name, row_number from audit.rejected_rows)",
+            )[0][0]
+            which = (
+                "this build" if status in ("published", "pack stale") else "the published warehouse (an earlier build)"
+            )
             lines.append(f"Published figures holding: {holding} of {figures} ({which}; marts.rpt_reconciliation)")
-            failing = _query(settings.warehouse, "select indicator_code, period, published_value, computed_value "
-                             "from marts.rpt_reconciliation where not holds order by 1, 2")  # fmt: skip
+            failing = _query(
+                settings.warehouse,
+                "select indicator_code, period, published_value, computed_value "
+                "from marts.rpt_reconciliation where not holds order by 1, 2",
+            )
             lines += [f"  does not hold: {c} {p}: published {pv:,.0f}, computed {cv}" for c, p, pv, cv in failing[:5]]
             if len(failing) > 5:
-                lines.append(f"  ... and {len(failing) - 5} more: select * from marts.rpt_reconciliation where not holds")
+                lines.append(
+                    f"  ... and {len(failing) - 5} more: select * from marts.rpt_reconciliation where not holds"
+                )
             lines.append(f"Rejected rows: {rejected:,} (audit.rejected_rows); top reasons:")
             lines += [f"  {n:>9,}  {k}: {c}" for k, c, n in reasons] or ["  none"]
             lines.append(_plausibility_line(settings.warehouse))
         except duckdb.Error as e:
             lines.append(f"The published warehouse could not be read: {_one_line(str(e), 200)}")
-    warnings = [e for e in events if e["event"] == "warning" and not (status == "pack stale" and e.get("stage") == "review pack")]
+    warnings = [
+        e
+        for e in events
+        if e["event"] == "warning" and not (status == "pack stale" and e.get("stage") == "review pack")
+    ]
     if warnings:
         lines.append(f"Warnings of this run ({len(warnings)}):")
         lines += [f"  {e.get('stage', '')}: {_one_line(str(e.get('message', '')), 300)}" for e in warnings]
@@ -226,7 +254,7 @@ def environment_failure(settings: Settings, outcome: Outcome) -> str | None:
 
 def refresh_and_report(settings: Settings | None = None) -> int:
     settings = settings or Settings.from_env()
-    log_path = log_dir(settings) / f"refresh-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
+    log_path = log_dir(settings) / f"refresh-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
     print(f"Refreshing (detail: {log_path}) ...", flush=True)
     try:
         with output_to(log_path):

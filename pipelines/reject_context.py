@@ -46,20 +46,38 @@ CONTEXT_FIELDS: dict[str, tuple[str, ...]] = {
 
 CONTEXT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "beneficiaries": {
-        "cache_key": pl.String, "row_number": pl.Int64, "context_kept": pl.Boolean, "failed_columns": pl.Int32,
-        "person_key": pl.String, "service_type": pl.String, "strategy_point": pl.Int32, "service_date": pl.Date,
-        "project_code": pl.String, "country_of_service": pl.String, "destination_country": pl.String,
+        "cache_key": pl.String,
+        "row_number": pl.Int64,
+        "context_kept": pl.Boolean,
+        "failed_columns": pl.Int32,
+        "person_key": pl.String,
+        "service_type": pl.String,
+        "strategy_point": pl.Int32,
+        "service_date": pl.Date,
+        "project_code": pl.String,
+        "country_of_service": pl.String,
+        "destination_country": pl.String,
     },
     "expenditures": {
-        "cache_key": pl.String, "row_number": pl.Int64, "context_kept": pl.Boolean, "failed_columns": pl.Int32,
-        "project_code": pl.String, "year": pl.Int32,
+        "cache_key": pl.String,
+        "row_number": pl.Int64,
+        "context_kept": pl.Boolean,
+        "failed_columns": pl.Int32,
+        "project_code": pl.String,
+        "year": pl.Int32,
     },
     "projects": {
-        "cache_key": pl.String, "row_number": pl.Int64, "context_kept": pl.Boolean, "failed_columns": pl.Int32,
-        "project_code": pl.String, "activity_type": pl.String, "strategy_points": pl.String,
-        "start_date": pl.Date, "end_date": pl.Date,
+        "cache_key": pl.String,
+        "row_number": pl.Int64,
+        "context_kept": pl.Boolean,
+        "failed_columns": pl.Int32,
+        "project_code": pl.String,
+        "activity_type": pl.String,
+        "strategy_points": pl.String,
+        "start_date": pl.Date,
+        "end_date": pl.Date,
     },
-}  # fmt: skip
+}
 
 SUBDIR = "reject_context"
 
@@ -92,8 +110,14 @@ def _typed(kind: str, field: str) -> pl.Expr:
     return c
 
 
-def build(contract: ExtractContract, text: pl.DataFrame, check_rejects: pl.DataFrame, pseudonymiser,
-          cache_key: str, withheld_rows: pl.Series | None = None) -> pl.DataFrame:  # fmt: skip
+def build(
+    contract: ExtractContract,
+    text: pl.DataFrame,
+    check_rejects: pl.DataFrame,
+    pseudonymiser,
+    cache_key: str,
+    withheld_rows: pl.Series | None = None,
+) -> pl.DataFrame:
     """The context rows of one delivery.
 
     text: the rows with the right field count, as trimmed text (`__row` = row_number, one column per
@@ -109,8 +133,12 @@ def build(contract: ExtractContract, text: pl.DataFrame, check_rejects: pl.DataF
     per_row = failed.group_by("row_number").agg(
         pl.col("column_name").n_unique().cast(pl.Int32).alias("failed_columns"),
         *[(pl.col("column_name") == f).any().alias(f"__bad_{f}") for f in CONTEXT_FIELDS[kind]],
-        *([(pl.col("column_name") == "beneficiary_id").any().alias("__bad_beneficiary_id")] if kind == "beneficiaries" else []),
-    )  # fmt: skip
+        *(
+            [(pl.col("column_name") == "beneficiary_id").any().alias("__bad_beneficiary_id")]
+            if kind == "beneficiaries"
+            else []
+        ),
+    )
     rows = per_row.join(text.rename({"__row": "row_number"}), on="row_number", how="left")
     kept = pl.col("failed_columns") < SHIFT_THRESHOLD
     if withheld_rows is not None and withheld_rows.len():
@@ -119,11 +147,17 @@ def build(contract: ExtractContract, text: pl.DataFrame, check_rejects: pl.DataF
     for f in CONTEXT_FIELDS[kind]:
         fields.append(pl.when(kept & ~pl.col(f"__bad_{f}")).then(_typed(kind, f)).alias(f))
     out = rows.select(
-        pl.lit(cache_key).alias("cache_key"), "row_number", kept.alias("context_kept"), "failed_columns",
+        pl.lit(cache_key).alias("cache_key"),
+        "row_number",
+        kept.alias("context_kept"),
+        "failed_columns",
         *fields,
-        *([pl.when(kept & ~pl.col("__bad_beneficiary_id")).then(pl.col("beneficiary_id")).alias("__id")]
-          if kind == "beneficiaries" else []),
-    )  # fmt: skip
+        *(
+            [pl.when(kept & ~pl.col("__bad_beneficiary_id")).then(pl.col("beneficiary_id")).alias("__id")]
+            if kind == "beneficiaries"
+            else []
+        ),
+    )
     if kind == "beneficiaries":
         ids = out["__id"]
         present = ids.drop_nulls()
@@ -133,8 +167,9 @@ def build(contract: ExtractContract, text: pl.DataFrame, check_rejects: pl.DataF
             out.join(mapping, on="__id", how="left", maintain_order="left")
             .drop("__id")
             .with_columns(
-                pl.col("service_type").replace_strict(SERVICE_TYPE_POINT, default=None, return_dtype=pl.Int32)
+                pl.col("service_type")
+                .replace_strict(SERVICE_TYPE_POINT, default=None, return_dtype=pl.Int32)
                 .alias("strategy_point")
             )
-        )  # fmt: skip
+        )
     return out.select([pl.col(c).cast(t) for c, t in schema.items()]).sort("row_number")

@@ -28,12 +28,25 @@ SHIFTED_MIN_COLUMNS = 3
 
 # The class of value each contract column holds.
 COLUMN_CLASS = {
-    "start_date": "date", "end_date": "date", "service_date": "date", "date_of_birth": "date",
-    "extracted_at": "timestamp", "budget_usd": "number", "expenditure_usd": "number", "year": "number",
-    "primary_point": "number", "strategy_points": "points", "project_code": "project_code",
-    "country_iso3": "iso3", "country_of_service": "iso3", "destination_country": "iso3", "sex": "sex",
-    "service_type": "service_type", "case_category": "case_category", "activity_type": "activity_type",
-}  # fmt: skip
+    "start_date": "date",
+    "end_date": "date",
+    "service_date": "date",
+    "date_of_birth": "date",
+    "extracted_at": "timestamp",
+    "budget_usd": "number",
+    "expenditure_usd": "number",
+    "year": "number",
+    "primary_point": "number",
+    "strategy_points": "points",
+    "project_code": "project_code",
+    "country_iso3": "iso3",
+    "country_of_service": "iso3",
+    "destination_country": "iso3",
+    "sex": "sex",
+    "service_type": "service_type",
+    "case_category": "case_category",
+    "activity_type": "activity_type",
+}
 COMPATIBLE = {frozenset(("date", "timestamp")), frozenset(("number", "points"))}
 
 # Recognisers: the value shapes that say "this belongs in a column of that class" (first match wins).
@@ -104,9 +117,11 @@ def withheld_rows(fc: pl.DataFrame, contract: ExtractContract) -> pl.Series:
 def cut(v: pl.Expr) -> pl.Expr:
     """At most VALUE_MAX characters, marked as cut with the original length."""
     n = v.str.len_chars()
-    return pl.when(n > VALUE_MAX).then(
-        pl.concat_str(v.str.slice(0, VALUE_MAX), pl.lit(" … [cut: "), n.cast(pl.String), pl.lit(" characters]"))
-    ).otherwise(v)
+    return (
+        pl.when(n > VALUE_MAX)
+        .then(pl.concat_str(v.str.slice(0, VALUE_MAX), pl.lit(" … [cut: "), n.cast(pl.String), pl.lit(" characters]")))
+        .otherwise(v)
+    )
 
 
 def recorded_values(fc: pl.DataFrame, text: pl.DataFrame, contract: ExtractContract, shifted: pl.Series) -> pl.Series:
@@ -121,8 +136,10 @@ def recorded_values(fc: pl.DataFrame, text: pl.DataFrame, contract: ExtractContr
         for col, pattern in SHAPES.items():
             shape = shape | ((pl.col("column") == col) & v.str.contains(pattern))
         keep = keep & shape.fill_null(False)
-        pvals = text.select(pl.int_range(0, text.height, dtype=pl.Int64).alias("index"),
-                            *[pl.col(c).alias(f"__p_{c}") for c in personal])  # fmt: skip
+        pvals = text.select(
+            pl.int_range(0, text.height, dtype=pl.Int64).alias("index"),
+            *[pl.col(c).alias(f"__p_{c}") for c in personal],
+        )
         frame = frame.join(pvals, on="index", how="left", maintain_order="left")
         for c in personal:
             keep = keep & (pl.col(f"__p_{c}").is_null() | (v != pl.col(f"__p_{c}")))

@@ -75,7 +75,7 @@ class Settings:
         return self.spark_dir_override or self.warehouse.parent / "spark"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         key = os.environ.get("REVIEW_PSEUDONYM_KEY", "")
         if not key and not _warned_default_key:
             _warn_default_key_once()

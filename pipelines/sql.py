@@ -42,7 +42,10 @@ def shell(path: Path, stdin=sys.stdin, out=sys.stdout, err=sys.stderr) -> int:
             import readline  # noqa: F401  (line editing and history)
         except ImportError:
             pass
-        print(f"{path} (read-only, DuckDB {duckdb.__version__}). `.tables`, `.schema T`, `.quit`; end statements with ;", file=out)
+        print(
+            f"{path} (read-only, DuckDB {duckdb.__version__}). `.tables`, `.schema T`, `.quit`; end statements with ;",
+            file=out,
+        )
     buf: list[str] = []
     failures = 0
     while True:
@@ -96,15 +99,21 @@ def shell(path: Path, stdin=sys.stdin, out=sys.stdout, err=sys.stderr) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="make sql", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--warehouse", type=Path, help="the DuckDB file (default $REVIEW_WAREHOUSE, data/warehouse/review.duckdb)")
+    ap = argparse.ArgumentParser(
+        prog="make sql", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--warehouse", type=Path, help="the DuckDB file (default $REVIEW_WAREHOUSE, data/warehouse/review.duckdb)"
+    )
     ap.add_argument("-c", "--command", help="run this SQL and exit")
     args = ap.parse_args(argv)
     path = (args.warehouse or _path("REVIEW_WAREHOUSE", "data/warehouse/review.duckdb")).resolve()
     if args.command:
         import io
 
-        return shell(path, stdin=io.StringIO(args.command if args.command.rstrip().endswith(";") else args.command + ";"))
+        return shell(
+            path, stdin=io.StringIO(args.command if args.command.rstrip().endswith(";") else args.command + ";")
+        )
     return shell(path)
 
 

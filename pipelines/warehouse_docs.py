@@ -4,6 +4,8 @@ written by the publish step, pipelines/defs/publish.py), written as DuckDB COMME
 
 from __future__ import annotations
 
+from pathlib import Path
+
 TABLE_COMMENTS: dict[str, tuple[str, dict[str, str]]] = {
     "audit.refresh_log": (
         "One row per refresh attempt (published or not), from the refresh event log.",
@@ -55,7 +57,7 @@ def comment_refresh_tables(con) -> None:
 # --- make docs: the dbt documentation site --------------------------------------------------------------
 
 
-def build_docs_site(out_dir=None, warehouse=None) -> "Path":
+def build_docs_site(out_dir=None, warehouse=None) -> Path:
     """`dbt docs generate --static` into dbt_project/target/docs (or out_dir): lineage from the lake sources
     to the marts and the exposures (review pack, editions), every description, and the column types of a
     copy of the published warehouse (the copy, so that analysts reading the warehouse never block it and
@@ -81,10 +83,25 @@ def build_docs_site(out_dir=None, warehouse=None) -> "Path":
         catalog_db = Path(tmp) / warehouse.name  # the same database name as the warehouse's
         if warehouse.exists():
             shutil.copyfile(warehouse, catalog_db)
-        env = {**os.environ, "REVIEW_DBT_PATH": str(catalog_db), "REVIEW_DBT_TARGET": "duckdb",
-               "REVIEW_LAKE_DIR": str(settings.lake_dir)}  # fmt: skip
-        cmd = [str(Path(sys.executable).parent / "dbt"), "docs", "generate", "--static", "--quiet",
-               "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir), "--target-path", str(out)]  # fmt: skip
+        env = {
+            **os.environ,
+            "REVIEW_DBT_PATH": str(catalog_db),
+            "REVIEW_DBT_TARGET": "duckdb",
+            "REVIEW_LAKE_DIR": str(settings.lake_dir),
+        }
+        cmd = [
+            str(Path(sys.executable).parent / "dbt"),
+            "docs",
+            "generate",
+            "--static",
+            "--quiet",
+            "--project-dir",
+            str(dbt_dir),
+            "--profiles-dir",
+            str(dbt_dir),
+            "--target-path",
+            str(out),
+        ]
         done = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"dbt docs generate failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
@@ -94,8 +111,10 @@ def build_docs_site(out_dir=None, warehouse=None) -> "Path":
 def main() -> int:
     page = build_docs_site()
     print(f"dbt docs site built: open {page} in a browser (one self-contained file),")
-    print(f"or serve it: .venv/bin/dbt docs serve --project-dir dbt_project --profiles-dir dbt_project "
-          f"--target-path {page.parent}")
+    print(
+        f"or serve it: .venv/bin/dbt docs serve --project-dir dbt_project --profiles-dir dbt_project "
+        f"--target-path {page.parent}"
+    )
     return 0
 
 

@@ -10,10 +10,10 @@ typing can never disagree.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import pandera.polars as pa
 import polars as pl

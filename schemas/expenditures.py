@@ -3,7 +3,16 @@
 import polars as pl
 
 from schemas._checks import (
-    DECIMAL, DECIMAL_FITS, INTEGER, PROJECT_CODE_RE, TIMESTAMP, Col, Rule, contract, matches, parse_integer,
+    DECIMAL,
+    DECIMAL_FITS,
+    INTEGER,
+    PROJECT_CODE_RE,
+    TIMESTAMP,
+    Col,
+    Rule,
+    contract,
+    matches,
+    parse_integer,
 )
 
 EXPENDITURES = contract(

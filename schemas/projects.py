@@ -23,11 +23,26 @@ from schemas._checks import (
 )
 
 ACTIVITY_TYPES = (
-    "pre_consular", "migrant_training", "migration_health", "resettlement", "migration_law",
-    "capacity_building", "migration_development", "irregular_migration", "research_data", "dialogue",
-    "integration", "emergency", "post_crisis", "avrr", "ct_prevention", "ct_capacity", "ct_assistance",
-    "labour_migration", "other",
-)  # fmt: skip
+    "pre_consular",
+    "migrant_training",
+    "migration_health",
+    "resettlement",
+    "migration_law",
+    "capacity_building",
+    "migration_development",
+    "irregular_migration",
+    "research_data",
+    "dialogue",
+    "integration",
+    "emergency",
+    "post_crisis",
+    "avrr",
+    "ct_prevention",
+    "ct_capacity",
+    "ct_assistance",
+    "labour_migration",
+    "other",
+)
 
 
 def _points_ok(c: str) -> pl.Expr:

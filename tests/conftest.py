@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import duckdb
 import pytest
@@ -24,15 +24,33 @@ KINDS = ("projects", "expenditures", "beneficiaries")
 
 # The contract's columns per kind (extracts.md), in contract order.
 PROJECT_COLUMNS = [
-    "project_code", "title", "country_iso3", "activity_type", "strategy_points", "primary_point",
-    "start_date", "end_date", "budget_usd", "extracted_at",
-]  # fmt: skip
+    "project_code",
+    "title",
+    "country_iso3",
+    "activity_type",
+    "strategy_points",
+    "primary_point",
+    "start_date",
+    "end_date",
+    "budget_usd",
+    "extracted_at",
+]
 EXPENDITURE_COLUMNS = ["project_code", "year", "expenditure_usd", "extracted_at"]
 BENEFICIARY_COLUMNS = [
-    "service_id", "beneficiary_id", "full_name", "document_no", "date_of_birth", "sex", "service_type",
-    "service_date", "country_of_service", "destination_country", "case_category", "project_code",
+    "service_id",
+    "beneficiary_id",
+    "full_name",
+    "document_no",
+    "date_of_birth",
+    "sex",
+    "service_type",
+    "service_date",
+    "country_of_service",
+    "destination_country",
+    "case_category",
+    "project_code",
     "extracted_at",
-]  # fmt: skip
+]
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[str] | None], line_end: str = "\n") -> str:
@@ -160,5 +178,11 @@ def e2e_refresh(tmp_path_factory) -> dict:
     build_fixture(raw)
     raw_before = {p.relative_to(raw): p.read_bytes() for p in raw.rglob("*") if p.is_file()}
     warehouse, result = refresh_run(raw, tmp)
-    return {"tmp": tmp, "raw": raw, "raw_before": raw_before, "warehouse": warehouse, "result": result,
-            "lake": tmp / "lake"}  # fmt: skip
+    return {
+        "tmp": tmp,
+        "raw": raw,
+        "raw_before": raw_before,
+        "warehouse": warehouse,
+        "result": result,
+        "lake": tmp / "lake",
+    }

@@ -26,31 +26,98 @@ import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC = Path("/work/shared/spec")
-PUBLISHED = SPEC / "published_figures.csv" if (SPEC / "published_figures.csv").exists() else REPO / "dbt_project/seeds/published_figures.csv"
+PUBLISHED = (
+    SPEC / "published_figures.csv"
+    if (SPEC / "published_figures.csv").exists()
+    else REPO / "dbt_project/seeds/published_figures.csv"
+)
 ISO_SEED = REPO / "dbt_project" / "seeds" / "iso3166_alpha3.csv"
 
 COLUMNS = {
-    "projects": ["project_code", "title", "country_iso3", "activity_type", "strategy_points", "primary_point",
-                 "start_date", "end_date", "budget_usd", "extracted_at"],
+    "projects": [
+        "project_code",
+        "title",
+        "country_iso3",
+        "activity_type",
+        "strategy_points",
+        "primary_point",
+        "start_date",
+        "end_date",
+        "budget_usd",
+        "extracted_at",
+    ],
     "expenditures": ["project_code", "year", "expenditure_usd", "extracted_at"],
-    "beneficiaries": ["service_id", "beneficiary_id", "full_name", "document_no", "date_of_birth", "sex",
-                      "service_type", "service_date", "country_of_service", "destination_country", "case_category",
-                      "project_code", "extracted_at"],
-}  # fmt: skip
+    "beneficiaries": [
+        "service_id",
+        "beneficiary_id",
+        "full_name",
+        "document_no",
+        "date_of_birth",
+        "sex",
+        "service_type",
+        "service_date",
+        "country_of_service",
+        "destination_country",
+        "case_category",
+        "project_code",
+        "extracted_at",
+    ],
+}
 REQUIRED = {
-    "projects": ["project_code", "title", "country_iso3", "activity_type", "strategy_points", "primary_point",
-                 "start_date", "budget_usd", "extracted_at"],
+    "projects": [
+        "project_code",
+        "title",
+        "country_iso3",
+        "activity_type",
+        "strategy_points",
+        "primary_point",
+        "start_date",
+        "budget_usd",
+        "extracted_at",
+    ],
     "expenditures": ["project_code", "year", "expenditure_usd", "extracted_at"],
-    "beneficiaries": ["service_id", "beneficiary_id", "sex", "service_type", "service_date", "country_of_service",
-                      "extracted_at"],
-}  # fmt: skip
-ACTIVITY_TYPES = ["pre_consular", "migrant_training", "migration_health", "resettlement", "migration_law",
-                  "capacity_building", "migration_development", "irregular_migration", "research_data", "dialogue",
-                  "integration", "emergency", "post_crisis", "avrr", "ct_prevention", "ct_capacity", "ct_assistance",
-                  "labour_migration", "other"]  # fmt: skip
-SERVICE_TYPES = ["pre_consular", "migrant_training", "health_assessment", "resettlement_movement",
-                 "official_training", "dialogue_participation", "avrr_return", "trafficking_assistance",
-                 "labour_deployment"]  # fmt: skip
+    "beneficiaries": [
+        "service_id",
+        "beneficiary_id",
+        "sex",
+        "service_type",
+        "service_date",
+        "country_of_service",
+        "extracted_at",
+    ],
+}
+ACTIVITY_TYPES = [
+    "pre_consular",
+    "migrant_training",
+    "migration_health",
+    "resettlement",
+    "migration_law",
+    "capacity_building",
+    "migration_development",
+    "irregular_migration",
+    "research_data",
+    "dialogue",
+    "integration",
+    "emergency",
+    "post_crisis",
+    "avrr",
+    "ct_prevention",
+    "ct_capacity",
+    "ct_assistance",
+    "labour_migration",
+    "other",
+]
+SERVICE_TYPES = [
+    "pre_consular",
+    "migrant_training",
+    "health_assessment",
+    "resettlement_movement",
+    "official_training",
+    "dialogue_participation",
+    "avrr_return",
+    "trafficking_assistance",
+    "labour_deployment",
+]
 CASE_CATEGORIES = ["resettlement", "family_reunification", "labour", "humanitarian", "other"]
 
 CODE_RE = r"^[A-Z]{2}\.\d{4}$"
@@ -152,15 +219,21 @@ def row_checks(iso: list[str]) -> dict[str, list[tuple[str, str]]]:
     ts_ok = f"try_strptime(extracted_at, '{TS_FMT}') IS NOT NULL"
     common = [("timestamp_format", f"extracted_at IS NOT NULL AND NOT {ts_ok}")]
     return {
-        "projects": common + [
+        "projects": common
+        + [
             ("project_code_format", f"project_code IS NOT NULL AND NOT regexp_matches(project_code, '{CODE_RE}')"),
             ("iso3166_alpha3", f"country_iso3 IS NOT NULL AND NOT list_contains({iso_l} || ['GLB'], country_iso3)"),
-            ("accepted_values", f"activity_type IS NOT NULL AND NOT list_contains({sql_list(ACTIVITY_TYPES)}, activity_type)"),
+            (
+                "accepted_values",
+                f"activity_type IS NOT NULL AND NOT list_contains({sql_list(ACTIVITY_TYPES)}, activity_type)",
+            ),
             ("strategy_points_format", f"strategy_points IS NOT NULL AND NOT coalesce({pts_ok}, false)"),
             ("integer_format", f"primary_point IS NOT NULL AND NOT regexp_matches(primary_point, '{INTEGER_RE}')"),
-            ("primary_point_in_strategy_points",
-             f"regexp_matches(primary_point, '{INTEGER_RE}') AND coalesce({pts_ok}, false) AND NOT "
-             "(TRY_CAST(primary_point AS INT) BETWEEN 1 AND 12 AND list_contains(string_split(strategy_points, ';'), CAST(TRY_CAST(primary_point AS INT) AS VARCHAR)))"),
+            (
+                "primary_point_in_strategy_points",
+                f"regexp_matches(primary_point, '{INTEGER_RE}') AND coalesce({pts_ok}, false) AND NOT "
+                "(TRY_CAST(primary_point AS INT) BETWEEN 1 AND 12 AND list_contains(string_split(strategy_points, ';'), CAST(TRY_CAST(primary_point AS INT) AS VARCHAR)))",
+            ),
             ("date_format", f"start_date IS NOT NULL AND NOT {is_date('start_date')}"),
             ("date_format", f"end_date IS NOT NULL AND NOT {is_date('end_date')}"),
             ("not_after_extracted_at", f"{as_date('start_date')} > {ts_date('extracted_at')}"),
@@ -168,25 +241,40 @@ def row_checks(iso: list[str]) -> dict[str, list[tuple[str, str]]]:
             ("decimal_format", f"budget_usd IS NOT NULL AND NOT regexp_matches(budget_usd, '{DECIMAL_RE}')"),
             ("non_negative", f"regexp_matches(budget_usd, '{DECIMAL_RE}') AND TRY_CAST(budget_usd AS DOUBLE) < 0"),
         ],
-        "expenditures": common + [
+        "expenditures": common
+        + [
             ("project_code_format", f"project_code IS NOT NULL AND NOT regexp_matches(project_code, '{CODE_RE}')"),
             ("integer_format", f"year IS NOT NULL AND NOT regexp_matches(year, '{INTEGER_RE}')"),
-            ("year_range", f"regexp_matches(year, '{INTEGER_RE}') AND NOT TRY_CAST(year AS BIGINT) BETWEEN 1990 AND 2100"),
+            (
+                "year_range",
+                f"regexp_matches(year, '{INTEGER_RE}') AND NOT TRY_CAST(year AS BIGINT) BETWEEN 1990 AND 2100",
+            ),
             ("decimal_format", f"expenditure_usd IS NOT NULL AND NOT regexp_matches(expenditure_usd, '{DECIMAL_RE}')"),
         ],
-        "beneficiaries": common + [
+        "beneficiaries": common
+        + [
             ("accepted_values", "sex IS NOT NULL AND sex NOT IN ('F', 'M', 'U')"),
-            ("accepted_values", f"service_type IS NOT NULL AND NOT list_contains({sql_list(SERVICE_TYPES)}, service_type)"),
-            ("accepted_values", f"case_category IS NOT NULL AND NOT list_contains({sql_list(CASE_CATEGORIES)}, case_category)"),
+            (
+                "accepted_values",
+                f"service_type IS NOT NULL AND NOT list_contains({sql_list(SERVICE_TYPES)}, service_type)",
+            ),
+            (
+                "accepted_values",
+                f"case_category IS NOT NULL AND NOT list_contains({sql_list(CASE_CATEGORIES)}, case_category)",
+            ),
             ("date_format", f"service_date IS NOT NULL AND NOT {is_date('service_date')}"),
             ("date_format", f"date_of_birth IS NOT NULL AND NOT {is_date('date_of_birth')}"),
-            ("service_date_range",
-             f"{as_date('service_date')} < DATE '1990-01-01' OR {as_date('service_date')} > {ts_date('extracted_at')}"),
+            (
+                "service_date_range",
+                f"{as_date('service_date')} < DATE '1990-01-01' OR {as_date('service_date')} > {ts_date('extracted_at')}",
+            ),
             ("not_after_service_date", f"{as_date('date_of_birth')} > {as_date('service_date')}"),
             ("iso3166_alpha3", f"country_of_service IS NOT NULL AND NOT list_contains({iso_l}, country_of_service)"),
             ("iso3166_alpha3", f"destination_country IS NOT NULL AND NOT list_contains({iso_l}, destination_country)"),
-            ("required_for_service_type",
-             "destination_country IS NULL AND service_type IN ('resettlement_movement', 'avrr_return', 'labour_deployment')"),
+            (
+                "required_for_service_type",
+                "destination_country IS NULL AND service_type IN ('resettlement_movement', 'avrr_return', 'labour_deployment')",
+            ),
             ("project_code_format", f"project_code IS NOT NULL AND NOT regexp_matches(project_code, '{CODE_RE}')"),
         ],
     }
@@ -198,7 +286,9 @@ def validate(con: duckdb.DuckDBPyConnection, bad_files) -> None:
     for kind, rules in checks.items():
         bf = sql_list([f for k, f, _ in bad_files if k == kind] or ["-"])
         base = f"FROM {kind}_rows WHERE NOT list_contains({bf}, file_name)"
-        parts.append(f"SELECT '{kind}' AS kind, file_name, row_number, 'field_count' AS check_name {base} AND n_fields <> n_header")
+        parts.append(
+            f"SELECT '{kind}' AS kind, file_name, row_number, 'field_count' AS check_name {base} AND n_fields <> n_header"
+        )
         ok = f"{base} AND n_fields = n_header"
         for c in REQUIRED[kind]:
             parts.append(f"SELECT '{kind}', file_name, row_number, 'required' {ok} AND ({c} IS NULL OR trim({c}) = '')")
@@ -213,7 +303,11 @@ def validate(con: duckdb.DuckDBPyConnection, bad_files) -> None:
             "AND x.row_number = r.row_number)"
         )
     # winning version per key: latest extracted_at, then the file sorting last, then the later row
-    win = "QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY try_strptime(extracted_at, '" + TS_FMT + "') DESC, file_name DESC, row_number DESC) = 1"
+    win = (
+        "QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY try_strptime(extracted_at, '"
+        + TS_FMT
+        + "') DESC, file_name DESC, row_number DESC) = 1"
+    )
     con.execute(
         "CREATE OR REPLACE TABLE proj AS SELECT project_code, activity_type, "
         "list_transform(string_split(strategy_points, ';'), lambda x: CAST(x AS INT)) AS points, "
@@ -227,7 +321,8 @@ def validate(con: duckdb.DuckDBPyConnection, bad_files) -> None:
     con.execute(
         "CREATE OR REPLACE TABLE exp AS SELECT project_code, CAST(year AS INT) AS year, "
         "CAST(expenditure_usd AS DECIMAL(18, 2)) AS usd FROM expenditures_valid "
-        "WHERE project_code IN (SELECT project_code FROM projects_valid) " + win.format(key="project_code, CAST(year AS INT)")
+        "WHERE project_code IN (SELECT project_code FROM projects_valid) "
+        + win.format(key="project_code, CAST(year AS INT)")
     )
     con.execute(
         "CREATE OR REPLACE TABLE ben AS SELECT service_id, beneficiary_id, sex, service_type, "
@@ -285,19 +380,25 @@ def compute(con: duckdb.DuckDBPyConnection, code: str, period: str, dim: str, di
     if name == "budget_started_usd":
         return float(started(tag, "coalesce(sum(budget), 0)"))
     by_activity = {
-        "emergency_projects_started": "emergency", "post_crisis_projects_started": "post_crisis",
-        "ct_prevention_projects_started": "ct_prevention", "ct_capacity_projects_started": "ct_capacity",
-    }  # fmt: skip
+        "emergency_projects_started": "emergency",
+        "post_crisis_projects_started": "post_crisis",
+        "ct_prevention_projects_started": "ct_prevention",
+        "ct_capacity_projects_started": "ct_capacity",
+    }
     if name in by_activity:
         return started(f"{tag} AND activity_type = '{by_activity[name]}'")
     if name == "avrr_programmes_active":
         return active(f"{tag} AND activity_type = 'avrr'")
     service_persons = {
-        "pre_consular_applicants": "pre_consular", "migrant_training_participants": "migrant_training",
-        "resettlement_persons": "resettlement_movement", "officials_trained": "official_training",
-        "dialogue_participants": "dialogue_participation", "avrr_returns": "avrr_return",
-        "trafficked_persons_assisted": "trafficking_assistance", "labour_migrants_deployed": "labour_deployment",
-    }  # fmt: skip
+        "pre_consular_applicants": "pre_consular",
+        "migrant_training_participants": "migrant_training",
+        "resettlement_persons": "resettlement_movement",
+        "officials_trained": "official_training",
+        "dialogue_participants": "dialogue_participation",
+        "avrr_returns": "avrr_return",
+        "trafficked_persons_assisted": "trafficking_assistance",
+        "labour_migrants_deployed": "labour_deployment",
+    }
     if name in service_persons:
         return persons(service_persons[name], dim_filter)
     if name == "migrant_training_women_pct":
@@ -307,7 +408,9 @@ def compute(con: duckdb.DuckDBPyConnection, code: str, period: str, dim: str, di
     if name == "health_assessments":
         return one(f"SELECT count(*) FROM ben WHERE service_type = 'health_assessment' AND {yr}{dim_filter}")
     if name == "health_assessment_countries":
-        return one(f"SELECT count(DISTINCT country_of_service) FROM ben WHERE service_type = 'health_assessment' AND {yr}")
+        return one(
+            f"SELECT count(DISTINCT country_of_service) FROM ben WHERE service_type = 'health_assessment' AND {yr}"
+        )
     if name == "avrr_destination_countries":
         return one(f"SELECT count(DISTINCT destination_country) FROM ben WHERE service_type = 'avrr_return' AND {yr}")
     raise ValueError(f"no rule for {code}")
@@ -370,9 +473,22 @@ def check(raw: Path, report=None) -> CheckResult:
         for r in csv.DictReader(f):
             c = compute(con, r["indicator_code"], r["period"], r["dimension"], r["dimension_value"])
             p, rnd = float(r["published_value"]), float(r["rounding"] or 1)
-            figures.append(Figure(r["indicator_code"], r["period"], r["dimension"], r["dimension_value"], p,
-                                  r["qualifier"], rnd, c, holds(c, p, r["qualifier"], rnd)))  # fmt: skip
-    rejected = {tuple(x) for x in con.execute("SELECT kind, file_name, row_number, check_name FROM rejected").fetchall()}
+            figures.append(
+                Figure(
+                    r["indicator_code"],
+                    r["period"],
+                    r["dimension"],
+                    r["dimension_value"],
+                    p,
+                    r["qualifier"],
+                    rnd,
+                    c,
+                    holds(c, p, r["qualifier"], rnd),
+                )
+            )
+    rejected = {
+        tuple(x) for x in con.execute("SELECT kind, file_name, row_number, check_name FROM rejected").fetchall()
+    }
     held = {tuple(x) for x in con.execute("SELECT kind, file_name, row_number FROM held").fetchall()}
     mismatches = []
     if report is not None:
@@ -396,11 +512,15 @@ def check(raw: Path, report=None) -> CheckResult:
 
 
 def print_result(res: CheckResult) -> None:
-    print(f"{'indicator':<40} {'period':<10} {'dimension':<24} {'published':>14} {'qualifier':<14} {'computed':>16}  holds  band")
+    print(
+        f"{'indicator':<40} {'period':<10} {'dimension':<24} {'published':>14} {'qualifier':<14} {'computed':>16}  holds  band"
+    )
     for f in res.figures:
         dim = f"{f.dimension}={f.dimension_value}" if f.dimension else ""
         comp = "NULL" if f.computed is None else (f"{f.computed:,.2f}" if f.computed % 1 else f"{f.computed:,.0f}")
-        print(f"{f.code:<40} {f.period:<10} {dim:<24} {f.published:>14,.0f} {f.qualifier:<14} {comp:>16}  {str(f.holds):<5}  {f.band()}")
+        print(
+            f"{f.code:<40} {f.period:<10} {dim:<24} {f.published:>14,.0f} {f.qualifier:<14} {comp:>16}  {str(f.holds):<5}  {f.band()}"
+        )
     n = sum(f.holds for f in res.figures)
     print(f"\n{n}/{len(res.figures)} figures hold")
     by: dict[str, int] = {}

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from support.tree import BIN, REPO, Tree
 
 pytestmark = pytest.mark.slow
@@ -44,7 +43,7 @@ def tree(tmp_path_factory) -> Tree:
 def test_make_refresh_ends_in_one_screen_with_the_detail_in_a_log(tree):
     r = tree.first
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    out = r.stdout[r.stdout.index("Refreshing (detail: "):]  # after make's own lines (setup)
+    out = r.stdout[r.stdout.index("Refreshing (detail: ") :]  # after make's own lines (setup)
     screen = lines(out)
     assert len(screen) < 30, out
     assert screen[2].startswith("Refresh ") and screen[2].endswith(": PUBLISHED")
@@ -72,8 +71,15 @@ def test_make_sql_reads_the_published_file_read_only(tree):
     r = tree.run([MAKE, "--no-print-directory", "sql", f"SQL={q}"])
     assert r.returncode == 0, r.stderr
     assert "│ 2.0 │" in r.stdout.replace("  ", " ").replace("  ", " ") or " 2.0 " in r.stdout
-    piped = subprocess.run([MAKE, "--no-print-directory", "sql"], cwd=REPO, env=tree.env(), text=True, capture_output=True,
-                           input=".tables\nselect 40 + 2\n  as answer;\n", timeout=120)  # fmt: skip
+    piped = subprocess.run(
+        [MAKE, "--no-print-directory", "sql"],
+        cwd=REPO,
+        env=tree.env(),
+        text=True,
+        capture_output=True,
+        input=".tables\nselect 40 + 2\n  as answer;\n",
+        timeout=120,
+    )
     assert piped.returncode == 0, piped.stderr
     assert "rpt_reconciliation" in piped.stdout and "answer" in piped.stdout and "42" in piped.stdout
     before = tree.warehouse.stat().st_mtime_ns
@@ -114,15 +120,24 @@ def test_make_dev_serves_the_code_location_on_the_chosen_port(tmp_path):
     env["DAGSTER_HOME"] = str(tmp_path / "dagster_home")
     (tmp_path / "dagster_home").mkdir()
     log = open(tmp_path / "dev.log", "wb")
-    p = subprocess.Popen([MAKE, "--no-print-directory", "dev", f"PORT={port}"], cwd=REPO, env=env, stdout=log,
-                         stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    p = subprocess.Popen(
+        [MAKE, "--no-print-directory", "dev", f"PORT={port}"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     entry = None
     try:
         end = time.monotonic() + 300
         while time.monotonic() < end and p.poll() is None:
             try:
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": LOCATIONS}).encode(),
-                                             headers={"Content-Type": "application/json"})  # fmt: skip
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/graphql",
+                    data=json.dumps({"query": LOCATIONS}).encode(),
+                    headers={"Content-Type": "application/json"},
+                )
                 data = json.loads(urllib.request.urlopen(req, timeout=10).read())
                 entries = data["data"]["workspaceOrError"]["locationEntries"]
                 if entries and entries[0]["loadStatus"] == "LOADED":
@@ -155,7 +170,11 @@ def test_the_published_file_is_in_a_storage_format_the_pypi_cli_reads(tree):
     cli = os.environ.get("REVIEW_TEST_DUCKDB_CLI") or shutil.which("duckdb")
     if not cli:
         pytest.skip("no duckdb CLI to open the file with (set REVIEW_TEST_DUCKDB_CLI)")
-    r = subprocess.run([cli, "-readonly", "-csv", str(tree.warehouse), "-c",
-                        "select count(*) from marts.rpt_reconciliation"], capture_output=True, text=True, timeout=60)  # fmt: skip
+    r = subprocess.run(
+        [cli, "-readonly", "-csv", str(tree.warehouse), "-c", "select count(*) from marts.rpt_reconciliation"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["count_star()", "31"]

@@ -37,13 +37,21 @@ def test_ingest_feeds_dbt_and_publish_waits_for_every_mart(graph):
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     for kind in ("projects", "expenditures", "beneficiaries"):
         assert {f"lake/{kind}", f"lake/{kind}_rejects", f"lake/{kind}_files"} <= keys
-    marts = {"marts/fct_indicator_values", "marts/fct_indicator_window", "marts/fct_indicator_breakdown",
-             "marts/dim_indicator", "marts/dim_strategy_point", "marts/rpt_reconciliation"}  # fmt: skip
+    marts = {
+        "marts/fct_indicator_values",
+        "marts/fct_indicator_window",
+        "marts/fct_indicator_breakdown",
+        "marts/dim_indicator",
+        "marts/dim_strategy_point",
+        "marts/rpt_reconciliation",
+    }
     audit = {"audit/rejected_rows", "audit/rejected_files", "audit/held_rows"}
     assert marts | audit <= keys
     publish_parents = {p.to_user_string() for p in graph.get(dg.AssetKey("warehouse")).parent_keys}
     assert marts | audit <= publish_parents
-    assert "lake/beneficiaries" in {p.to_user_string() for p in graph.get(dg.AssetKey(["staging", "stg_lake__beneficiaries_delivered"])).parent_keys}
+    assert "lake/beneficiaries" in {
+        p.to_user_string() for p in graph.get(dg.AssetKey(["staging", "stg_lake__beneficiaries_delivered"])).parent_keys
+    }
 
 
 def test_checks_are_declared(graph):

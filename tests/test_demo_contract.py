@@ -1,13 +1,11 @@
 """The demo extracts through the real ingest: everything passes the contract except what the generator
 planted, and each planted row or file is rejected for the planted reason (issue: demo data)."""
 
-from pathlib import Path
-
+import polars as pl
 import pytest
 
 from pipelines.demo_data import generate
 from pipelines.ingest import Pseudonymiser, ingest_kind
-import polars as pl
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +13,9 @@ def ingested(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo_contract")
     report = generate(root / "raw", scale=0.01)
     ps = Pseudonymiser("demo-contract-key")
-    summaries = {k: ingest_kind(k, root / "raw", root / "lake", ps) for k in ("projects", "expenditures", "beneficiaries")}
+    summaries = {
+        k: ingest_kind(k, root / "raw", root / "lake", ps) for k in ("projects", "expenditures", "beneficiaries")
+    }
     return root, report, summaries
 
 

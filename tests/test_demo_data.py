@@ -44,7 +44,9 @@ def small(tmp_path_factory):
 
 def _digests(root: Path) -> dict[str, str]:
     return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -117,8 +119,20 @@ def test_bad_files_are_bad(small):
         except UnicodeDecodeError:
             continue  # not UTF-8: a bad file
         header = [h.strip() for h in next(csv.reader([text.splitlines()[0]]))]
-        required = {c for c in dd.COLUMNS[kind] if c not in ("end_date", "full_name", "document_no", "date_of_birth",
-                                                              "destination_country", "case_category", "project_code")}
+        required = {
+            c
+            for c in dd.COLUMNS[kind]
+            if c
+            not in (
+                "end_date",
+                "full_name",
+                "document_no",
+                "date_of_birth",
+                "destination_country",
+                "case_category",
+                "project_code",
+            )
+        }
         assert required - set(header), f"{name} has every required column"
 
 
@@ -137,12 +151,28 @@ TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 INTEGER = re.compile(r"^[+-]?\d+$")
 REQUIRED = {
-    "projects": ("project_code", "title", "country_iso3", "activity_type", "strategy_points", "primary_point",
-                 "start_date", "budget_usd", "extracted_at"),
+    "projects": (
+        "project_code",
+        "title",
+        "country_iso3",
+        "activity_type",
+        "strategy_points",
+        "primary_point",
+        "start_date",
+        "budget_usd",
+        "extracted_at",
+    ),
     "expenditures": ("project_code", "year", "expenditure_usd", "extracted_at"),
-    "beneficiaries": ("service_id", "beneficiary_id", "sex", "service_type", "service_date", "country_of_service",
-                      "extracted_at"),
-}  # fmt: skip
+    "beneficiaries": (
+        "service_id",
+        "beneficiary_id",
+        "sex",
+        "service_type",
+        "service_date",
+        "country_of_service",
+        "extracted_at",
+    ),
+}
 
 
 def _iso() -> set[str]:
@@ -253,11 +283,25 @@ def test_planted_bad_rows_fail_exactly_the_stated_check_and_others_pass(small):
     assert {k: [c] for k, c in planted.items()} == found
     # every check of the vocabulary is planted at least once
     assert {c for c in planted.values()} == {
-        "field_count", "required", "project_code_format", "iso3166_alpha3", "accepted_values",
-        "strategy_points_format", "primary_point_in_strategy_points", "date_format", "timestamp_format",
-        "not_after_extracted_at", "end_not_before_start", "decimal_format", "non_negative", "integer_format",
-        "year_range", "service_date_range", "required_for_service_type", "not_after_service_date",
-    }  # fmt: skip
+        "field_count",
+        "required",
+        "project_code_format",
+        "iso3166_alpha3",
+        "accepted_values",
+        "strategy_points_format",
+        "primary_point_in_strategy_points",
+        "date_format",
+        "timestamp_format",
+        "not_after_extracted_at",
+        "end_not_before_start",
+        "decimal_format",
+        "non_negative",
+        "integer_format",
+        "year_range",
+        "service_date_range",
+        "required_for_service_type",
+        "not_after_service_date",
+    }
     share = len(report.bad_rows) / sum(report.row_counts.values())
     assert share < 0.01
 
@@ -281,7 +325,11 @@ def test_a_few_bad_rows_directly_from_the_csv_text(small):
         elif check == "non_negative":
             assert float(v["budget_usd"]) < 0
         elif check == "required_for_service_type":
-            assert v["destination_country"] == "" and v["service_type"] in ("resettlement_movement", "avrr_return", "labour_deployment")
+            assert v["destination_country"] == "" and v["service_type"] in (
+                "resettlement_movement",
+                "avrr_return",
+                "labour_deployment",
+            )
         elif check == "not_after_service_date":
             assert v["date_of_birth"] > v["service_date"]
         elif check == "end_not_before_start":

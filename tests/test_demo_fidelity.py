@@ -6,9 +6,9 @@ import csv
 from collections import Counter
 
 import pytest
+from conftest import query, refresh
 
 from pipelines.demo_data import generate
-from conftest import query, refresh
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +22,10 @@ def demo(tmp_path_factory):
 
 def test_scale_1_demo_reproduces_all_published_figures(demo):
     report, wh = demo["report"], demo["warehouse"]
-    not_holding = query(wh, "select indicator_code, period, published_value, computed_value from marts.rpt_reconciliation where not holds")
+    not_holding = query(
+        wh,
+        "select indicator_code, period, published_value, computed_value from marts.rpt_reconciliation where not holds",
+    )
     assert not_holding == []
     assert query(wh, "select count(*) from marts.rpt_reconciliation") == [(31,)]
     rejected = query(wh, "select kind, file_name, row_number, check_name from audit.rejected_rows")
@@ -38,12 +41,16 @@ def test_planted_anomalies_are_flagged_and_nothing_else_is_high(demo):
     with open(demo["raw"] / "beneficiaries" / "beneficiaries_2005_RWA_resend.csv", newline="") as f:
         types = Counter(r["service_type"] for r in csv.DictReader(f))
     count_indicator = {
-        "pre_consular": "P01.pre_consular_applicants", "migrant_training": "P01.migrant_training_participants",
-        "health_assessment": "P01.health_assessments", "resettlement_movement": "P01.resettlement_persons",
-        "official_training": "P03.officials_trained", "dialogue_participation": "P07.dialogue_participants",
-        "avrr_return": "P10.avrr_returns", "trafficking_assistance": "P11.trafficked_persons_assisted",
+        "pre_consular": "P01.pre_consular_applicants",
+        "migrant_training": "P01.migrant_training_participants",
+        "health_assessment": "P01.health_assessments",
+        "resettlement_movement": "P01.resettlement_persons",
+        "official_training": "P03.officials_trained",
+        "dialogue_participation": "P07.dialogue_participants",
+        "avrr_return": "P10.avrr_returns",
+        "trafficking_assistance": "P11.trafficked_persons_assisted",
         "labour_deployment": "P12.labour_migrants_deployed",
-    }  # fmt: skip
+    }
     expected = {
         "office_silent||2006|country_of_service|GHA",
         "spike_country|P01.health_assessments|2006|country_of_service|UGA",

@@ -15,7 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import query
 from support.demo_build import demo_warehouse
 
@@ -63,10 +62,30 @@ def test_every_published_figure_has_a_template():
     from pipelines.publication.draft import load_templates
 
     with open(SPEC, newline="") as f:
-        published = {(r["indicator_code"], r["period"], r["dimension"] or None, r["dimension_value"] or None,
-                      r["qualifier"], float(r["rounding"]), int(r["paragraph"])) for r in csv.DictReader(f)}  # fmt: skip
-    templates = {(t["indicator_code"], t["period"], t["dimension"], t["dimension_value"], t["qualifier"], t["rounding"],
-                  t["paragraph"]) for t in load_templates()}  # fmt: skip
+        published = {
+            (
+                r["indicator_code"],
+                r["period"],
+                r["dimension"] or None,
+                r["dimension_value"] or None,
+                r["qualifier"],
+                float(r["rounding"]),
+                int(r["paragraph"]),
+            )
+            for r in csv.DictReader(f)
+        }
+    templates = {
+        (
+            t["indicator_code"],
+            t["period"],
+            t["dimension"],
+            t["dimension_value"],
+            t["qualifier"],
+            t["rounding"],
+            t["paragraph"],
+        )
+        for t in load_templates()
+    }
     assert published <= templates
     assert all("{value}" in t["template"] for t in load_templates())
 
@@ -77,9 +96,14 @@ def test_regenerated_2007_2009_sentences_hold_by_the_reconciliation_rules(tmp_pa
     from pipelines.publication.published import load_current
 
     warehouse = demo_warehouse(tmp_path_factory)
-    computed = {(c, p, d, v): (x, q, r, w) for c, p, d, v, x, q, r, w in query(warehouse,
-                "select indicator_code, period, dimension, dimension_value, computed_value, qualifier, rounding, wording "
-                "from marts.rpt_reconciliation")}  # fmt: skip
+    computed = {
+        (c, p, d, v): (x, q, r, w)
+        for c, p, d, v, x, q, r, w in query(
+            warehouse,
+            "select indicator_code, period, dimension, dimension_value, computed_value, qualifier, rounding, wording "
+            "from marts.rpt_reconciliation",
+        )
+    }
     sentences = regenerate(load_current(warehouse, K), (2007, 2009))
     assert len(sentences) == len(computed) == 31
     same = 0

@@ -15,7 +15,6 @@ import time
 
 import polars as pl
 import pytest
-
 from support.tree import BIN, REPO, Tree
 
 pytestmark = pytest.mark.slow
@@ -54,7 +53,9 @@ def test_only_editions_that_verify_are_read(tree):
     assert out.success, out.errors
     good_rows = pl.read_parquet(good / "values.parquet").height
     assert good_rows > 100  # a real edition of the fixture's numbers
-    assert tree.query("select edition, count(*) from marts.edition_values group by 1 order by 1") == [("good", good_rows)]
+    assert tree.query("select edition, count(*) from marts.edition_values group by 1 order by 1") == [
+        ("good", good_rows)
+    ]
     assert tree.query("select count(distinct edition) from marts.rpt_restatement where edition <> 'good'") == [(0,)]
     assert sorted(p.name for p in tree.editions.iterdir() if p.name.startswith(".tmp-")) == []
     warnings = [e for e in tree.events(out.run_id) if e["event"] == "warning"]
@@ -64,12 +65,23 @@ def test_only_editions_that_verify_are_read(tree):
 
 def test_edition_values_key_is_tested_unique():
     manifest = json.loads((REPO / "dbt_project" / "target" / "manifest.json").read_text())
-    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"
-             and n.get("attached_node") == "model.review_warehouse.edition_values"
-             and n.get("test_metadata", {}).get("name") == "unique_combination"]  # fmt: skip
+    tests = [
+        n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test"
+        and n.get("attached_node") == "model.review_warehouse.edition_values"
+        and n.get("test_metadata", {}).get("name") == "unique_combination"
+    ]
     assert len(tests) == 1
     assert tests[0]["test_metadata"]["kwargs"]["columns"] == [
-        "edition", "table_name", "indicator_code", "period", "dimension", "dimension_value", "measure"]  # fmt: skip
+        "edition",
+        "table_name",
+        "indicator_code",
+        "period",
+        "dimension",
+        "dimension_value",
+        "measure",
+    ]
 
 
 def test_two_publishes_of_one_name_at_once(tree, tmp_path):
@@ -77,8 +89,16 @@ def test_two_publishes_of_one_name_at_once(tree, tmp_path):
     env = tree.env(REVIEW_FAULT_PAUSE_AT="edition_before_rename", REVIEW_FAULT_PAUSE_SECONDS="4")
     procs = []
     for _ in range(2):
-        procs.append(subprocess.Popen([str(BIN / "review-publish"), "--edition", "race"], cwd=REPO, env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [str(BIN / "review-publish"), "--edition", "race"],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
         time.sleep(0.5)
     results = [(p.wait(180), *p.communicate()) for p in procs]
     codes = sorted(r[0] for r in results)

@@ -28,7 +28,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-
 from conftest import query, refresh_run
 from support.money import TOTAL, money_fixture
 
@@ -38,8 +37,10 @@ REPO = Path(__file__).resolve().parents[1]
 # --- exact snapshots -------------------------------------------------------------------------------------
 
 # The refresh's own record: which run, when, from where. Everything else must be identical.
-RUN_COLUMNS = {("audit", "refresh_log"): {"run_id", "started_at", "finished_at", "raw_dir"},
-               ("audit", "refresh_files"): {"run_id"}}  # fmt: skip
+RUN_COLUMNS = {
+    ("audit", "refresh_log"): {"run_id", "started_at", "finished_at", "raw_dir"},
+    ("audit", "refresh_files"): {"run_id"},
+}
 
 
 def _exact(v):
@@ -59,12 +60,19 @@ def snapshot(warehouse: Path, schemas=("marts", "audit")) -> dict[tuple[str, str
         ).fetchall()
         latest = None
         if ("audit", "refresh_log") in tables:
-            latest = con.execute("select run_id from audit.refresh_log order by started_at desc limit 1").fetchall()[0][0]
+            latest = con.execute("select run_id from audit.refresh_log order by started_at desc limit 1").fetchall()[0][
+                0
+            ]
         out = {}
         for schema, table in tables:
-            cols = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-                "order by ordinal_position", [schema, table]).fetchall()]  # fmt: skip
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                    "order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+            ]
             keep = [c for c in cols if c not in RUN_COLUMNS.get((schema, table), set())]
             where = " where run_id = ?" if (schema, table) in RUN_COLUMNS else ""
             rows = con.execute(
@@ -78,7 +86,7 @@ def snapshot(warehouse: Path, schemas=("marts", "audit")) -> dict[tuple[str, str
 
 
 def _differences(a: dict, b: dict) -> dict:
-    assert set(a) == set(b), (sorted(set(a) ^ set(b)))
+    assert set(a) == set(b), sorted(set(a) ^ set(b))
     return {t: (sorted(set(a[t]) - set(b[t]))[:5], sorted(set(b[t]) - set(a[t]))[:5]) for t in a if a[t] != b[t]}
 
 
@@ -97,9 +105,16 @@ def money_runs(tmp_path_factory):
 
 def test_amounts_are_decimal_in_the_lake_and_the_models(money_runs):
     wh = money_runs["forward"]
-    types = dict(((r[0], r[1]), r[2]) for r in query(wh, (
-        "select table_name, column_name, data_type from information_schema.columns "
-        "where column_name in ('budget_usd', 'expenditure_usd', 'exact_value', 'value')")))  # fmt: skip
+    types = dict(
+        ((r[0], r[1]), r[2])
+        for r in query(
+            wh,
+            (
+                "select table_name, column_name, data_type from information_schema.columns "
+                "where column_name in ('budget_usd', 'expenditure_usd', 'exact_value', 'value')"
+            ),
+        )
+    )
     assert types[("stg_lake__projects", "budget_usd")] == "DECIMAL(28,6)"
     assert types[("stg_lake__expenditures", "expenditure_usd")] == "DECIMAL(28,6)"
     assert types[("int_expenditures_counted", "expenditure_usd")] == "DECIMAL(28,6)"
@@ -109,21 +124,34 @@ def test_amounts_are_decimal_in_the_lake_and_the_models(money_runs):
 
 def test_sums_of_amounts_are_exact(money_runs):
     wh = money_runs["forward"]
-    got = {(r[0], r[1]): r[2] for r in query(wh, (
-        "select indicator_code, year, value from marts.fct_indicator_values where year = 2009 and indicator_code "
-        "in ('ORG.expenditure_usd', 'P04.expenditure_usd', 'P04.budget_started_usd')"))}  # fmt: skip
+    got = {
+        (r[0], r[1]): r[2]
+        for r in query(
+            wh,
+            (
+                "select indicator_code, year, value from marts.fct_indicator_values where year = 2009 and indicator_code "
+                "in ('ORG.expenditure_usd', 'P04.expenditure_usd', 'P04.budget_started_usd')"
+            ),
+        )
+    }
     # The held ZZ.0001 row and the two rejected rows count nowhere: the total above, to the bit.
     assert {k: repr(v) for k, v in got.items()} == {
         ("ORG.expenditure_usd", 2009): repr(TOTAL),
         ("P04.expenditure_usd", 2009): repr(TOTAL),
         ("P04.budget_started_usd", 2009): repr(TOTAL),
     }
-    exact = query(wh, "select exact_value from intermediate.int_indicator_period_values "
-                      "where indicator_code = 'ORG.expenditure_usd' and period = '2009'")  # fmt: skip
+    exact = query(
+        wh,
+        "select exact_value from intermediate.int_indicator_period_values "
+        "where indicator_code = 'ORG.expenditure_usd' and period = '2009'",
+    )
     assert exact == [(Decimal("11333340.000000"),)]
     # The window 2007-2009: all of it is 2009; the yearly mean is 11333340 / 3 = 3777780 (exactly).
-    window = query(wh, "select value, yearly_mean, first_year_value, last_year_value from marts.fct_indicator_window "
-                       "where indicator_code = 'ORG.expenditure_usd'")  # fmt: skip
+    window = query(
+        wh,
+        "select value, yearly_mean, first_year_value, last_year_value from marts.fct_indicator_window "
+        "where indicator_code = 'ORG.expenditure_usd'",
+    )
     assert [tuple(repr(v) for v in r) for r in window] == [(repr(TOTAL), repr(3777780.0), repr(0.0), repr(TOTAL))]
 
 
@@ -145,10 +173,16 @@ def test_the_order_of_the_rows_changes_no_bit(money_runs):
     assert len(a[("marts", "fct_indicator_values")]) > 0
     prov = ("marts", "rpt_value_provenance")
     for snap, wh in ((a, money_runs["forward"]), (b, money_runs["reverse"])):
-        cols = [r[0] for r in query(wh, "select column_name from information_schema.columns where table_schema = "
-                                        "'marts' and table_name = 'rpt_value_provenance' order by ordinal_position")]
+        cols = [
+            r[0]
+            for r in query(
+                wh,
+                "select column_name from information_schema.columns where table_schema = "
+                "'marts' and table_name = 'rpt_value_provenance' order by ordinal_position",
+            )
+        ]
         i = cols.index("sha256")
-        snap[prov] = sorted((r[:i] + r[i + 1:] for r in snap[prov]), key=repr)
+        snap[prov] = sorted((r[:i] + r[i + 1 :] for r in snap[prov]), key=repr)
     assert len(a[prov]) > 0
     assert _differences(a, b) == {}
 
@@ -163,8 +197,13 @@ def test_a_second_fresh_refresh_is_bit_identical(e2e_refresh, tmp_path_factory):
     build_fixture(tmp / "raw")
     wh2 = refresh_run(tmp / "raw", tmp)[0]
     a, b = snapshot(e2e_refresh["warehouse"]), snapshot(wh2)
-    for t in (("marts", "fct_indicator_values"), ("marts", "fct_indicator_window"), ("audit", "rejected_rows"),
-              ("audit", "refresh_files"), ("audit", "refresh_log")):  # fmt: skip
+    for t in (
+        ("marts", "fct_indicator_values"),
+        ("marts", "fct_indicator_window"),
+        ("audit", "rejected_rows"),
+        ("audit", "refresh_files"),
+        ("audit", "refresh_log"),
+    ):
         assert a[t], f"{t} is empty: nothing compared"
     assert _differences(a, b) == {}
 

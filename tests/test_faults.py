@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from support.tree import B_HEADER, Tree, services
 
 pytestmark = pytest.mark.slow
@@ -64,7 +63,9 @@ def test_a_failed_pack_write_says_published_pack_stale_and_leaves_no_temp_file(t
     finally:
         old_html.rmdir()
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "PUBLISHED, PACK STALE" in r.stdout and "write it again with `.venv/bin/review-publish --pack`" in r.stdout, r.stdout
+    assert (
+        "PUBLISHED, PACK STALE" in r.stdout and "write it again with `.venv/bin/review-publish --pack`" in r.stdout
+    ), r.stdout
     assert "Review pack: " in r.stdout and "(STALE: an earlier build's)" in r.stdout
     assert tree.pre_consular_2009() == 7  # the warehouse is the new build (3 + 4)
     assert sorted(p.name for p in tree.pack.rglob(".*.tmp")) == []
@@ -74,9 +75,18 @@ def test_a_failed_pack_write_says_published_pack_stale_and_leaves_no_temp_file(t
 def test_a_writer_holding_the_published_file_ends_in_one_line(tree, tmp_path):
     before = tree.pre_consular_2009()
     ready = tmp_path / "ready"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import duckdb, pathlib, time, sys; c = duckdb.connect(sys.argv[1]); pathlib.Path(sys.argv[2]).write_text('x'); "
-        "time.sleep(600)"), str(tree.warehouse), str(ready)])  # fmt: skip
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import duckdb, pathlib, time, sys; c = duckdb.connect(sys.argv[1]); pathlib.Path(sys.argv[2]).write_text('x'); "
+                "time.sleep(600)"
+            ),
+            str(tree.warehouse),
+            str(ready),
+        ]
+    )
     try:
         end = time.monotonic() + 60
         while not ready.exists() and time.monotonic() < end:

@@ -13,7 +13,6 @@ One tree (a `'` in its folder name); beneficiaries b1.csv (8 women) and b2.csv (
 from __future__ import annotations
 
 import pytest
-
 from support.tree import B_HEADER, Tree, services
 
 pytestmark = pytest.mark.slow
@@ -41,7 +40,10 @@ def seq(tmp_path_factory) -> dict:
     out["v4"] = t.pre_consular_2009()
     st = t.warehouse.stat()
     out["fifth"] = t.refresh()
-    out["same_file_after_fifth"] = (t.warehouse.stat().st_ino, t.warehouse.stat().st_mtime_ns) == (st.st_ino, st.st_mtime_ns)
+    out["same_file_after_fifth"] = (t.warehouse.stat().st_ino, t.warehouse.stat().st_mtime_ns) == (
+        st.st_ino,
+        st.st_mtime_ns,
+    )
     from pipelines.publication.editions import publish_edition
 
     with t.environment():
@@ -106,7 +108,11 @@ def test_shrinkage_rule():
 
     old = {"projects": 100, "expenditures": 50, "beneficiaries": 10}
     assert shrinkage({"projects": 80, "expenditures": 50, "beneficiaries": 10}, old, 20) == []  # 20 % is allowed
-    assert shrinkage({"projects": 79, "expenditures": 60, "beneficiaries": 10}, old, 20) == [("projects", 100, 79, 21.0)]
+    assert shrinkage({"projects": 79, "expenditures": 60, "beneficiaries": 10}, old, 20) == [
+        ("projects", 100, 79, 21.0)
+    ]
     assert shrinkage({"projects": 100}, old, 20) == [("beneficiaries", 10, 0, 100.0), ("expenditures", 50, 0, 100.0)]
     assert shrinkage({"projects": 1}, {"projects": 0}, 20) == []  # nothing to lose
-    assert shrinkage({"projects": 90}, old | {"expenditures": 0, "beneficiaries": 0}, 5) == [("projects", 100, 90, 10.0)]
+    assert shrinkage({"projects": 90}, old | {"expenditures": 0, "beneficiaries": 0}, 5) == [
+        ("projects", 100, 90, 10.0)
+    ]

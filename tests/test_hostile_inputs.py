@@ -44,8 +44,21 @@ def write(tmp_path: Path, text: str | bytes, name: str = "f.csv") -> Path:
     return p
 
 
-def b_line(sid="S1", bid=CASE, name=NAME, doc=DOC, dob=DOB, sex="F", st="pre_consular", sd="2009-06-15",
-           cos="FRA", dest="", cat="", proj="", ext="2010-01-01T00:00:00Z") -> str:  # fmt: skip
+def b_line(
+    sid="S1",
+    bid=CASE,
+    name=NAME,
+    doc=DOC,
+    dob=DOB,
+    sex="F",
+    st="pre_consular",
+    sd="2009-06-15",
+    cos="FRA",
+    dest="",
+    cat="",
+    proj="",
+    ext="2010-01-01T00:00:00Z",
+) -> str:
     return ",".join([sid, bid, name, doc, dob, sex, st, sd, cos, dest, cat, proj, ext])
 
 
@@ -84,7 +97,9 @@ def test_missing_columns_are_named_and_only_plain_unknown_names_are_shown(tmp_pa
 def test_duplicate_names_are_shown_only_when_plain(tmp_path):
     msg = rejected_message(write(tmp_path, "project_code,year,year,expenditure_usd,extracted_at\n"), EXPENDITURES)
     assert "duplicate column names in the header: year;" in msg
-    msg = rejected_message(write(tmp_path, f"project_code,{DOB},{DOB},year,expenditure_usd,extracted_at\n"), EXPENDITURES)
+    msg = rejected_message(
+        write(tmp_path, f"project_code,{DOB},{DOB},year,expenditure_usd,extracted_at\n"), EXPENDITURES
+    )
     assert "duplicate column names" in msg and "1 name(s) not shown" in msg
     assert DOB not in msg
 
@@ -100,17 +115,35 @@ def test_semicolon_separated_file_is_diagnosed(tmp_path):
 
 def test_shifted_row_records_no_values(tmp_path):
     # An unquoted comma in full_name and destination_country (optional) left out: 13 fields again.
-    shifted = ",".join(["S2", CASE, "Zoltan", " Quarrington", DOC, DOB, "F", "pre_consular", "2009-06-15",
-                        "FRA", "", "", "2010-01-01T00:00:00Z"])  # fmt: skip
+    shifted = ",".join(
+        [
+            "S2",
+            CASE,
+            "Zoltan",
+            " Quarrington",
+            DOC,
+            DOB,
+            "F",
+            "pre_consular",
+            "2009-06-15",
+            "FRA",
+            "",
+            "",
+            "2010-01-01T00:00:00Z",
+        ]
+    )
     p = write(tmp_path, f"{B_HEADER}\n{b_line()}\n{shifted}\n")
     valid, rejects, stats = validate_file(p, BENEFICIARIES, PS, "k")
     assert valid.height == 1
     # document_no <- " Quarrington" (passes: no rule), date_of_birth <- DOC, sex <- DOB, service_type <- F,
     # service_date <- pre_consular, country_of_service <- 2009-06-15, destination <- FRA (valid).
     assert set(rejects.select("row_number", "column_name", "check_name").rows()) == {
-        (3, "date_of_birth", "date_format"), (3, "sex", "accepted_values"), (3, "service_type", "accepted_values"),
-        (3, "service_date", "date_format"), (3, "country_of_service", "iso3166_alpha3"),
-    }  # fmt: skip
+        (3, "date_of_birth", "date_format"),
+        (3, "sex", "accepted_values"),
+        (3, "service_type", "accepted_values"),
+        (3, "service_date", "date_format"),
+        (3, "country_of_service", "iso3166_alpha3"),
+    }
     assert rejects["value"].to_list() == [None] * 5
     assert stats["rows_values_withheld"] == 1
     assert_no_canary(rejects.write_csv(), json.dumps(stats))
@@ -223,8 +256,10 @@ def test_the_typo_folder_is_reported_once_by_the_closest_kind(tmp_path):
     for k in ("projects", "expenditures", "beneficiaries", "beneficiary"):
         (raw / k).mkdir(parents=True)
     (raw / "notes.txt").write_text("x")
-    names = {k: [f.file_name for f in ingest_kind(k, raw, lake, PS).not_read] for k in
-             ("projects", "expenditures", "beneficiaries")}  # fmt: skip
+    names = {
+        k: [f.file_name for f in ingest_kind(k, raw, lake, PS).not_read]
+        for k in ("projects", "expenditures", "beneficiaries")
+    }
     assert names == {"projects": ["notes.txt"], "expenditures": [], "beneficiaries": ["beneficiary/"]}
 
 
@@ -259,8 +294,10 @@ def test_ignored_columns_are_cut_to_a_few_names(tmp_path):
     (raw / "expenditures").mkdir(parents=True)
     (raw / "expenditures" / "e.csv").write_bytes(p.read_bytes())
     (f,) = ingest_kind("expenditures", raw, tmp_path / "lake", PS).files
-    assert f.message == ("21 unknown column(s) ignored, not loaded: extra_0, extra_1, extra_2, extra_3, extra_4 "
-                         "(+15 more); 1 name(s) not shown (not plain column names)")  # fmt: skip
+    assert f.message == (
+        "21 unknown column(s) ignored, not loaded: extra_0, extra_1, extra_2, extra_3, extra_4 "
+        "(+15 more); 1 name(s) not shown (not plain column names)"
+    )
 
 
 # --- items 6, 7: hostile shapes, unclosed quotes ---------------------------------------------------------
@@ -273,8 +310,12 @@ def test_unclosed_quote_is_reported_and_the_rows_after_it_are_read(tmp_path):
     valid, rejects, stats = validate_file(p, EXPENDITURES, PS, "k")
     assert valid.height == 50
     assert valid["row_number"].to_list() == list(range(3, 53))
-    assert rejects.select("row_number", "column_name", "check_name", "value").rows() == [(2, None, "unclosed_quote", None)]
-    assert stats["notes"] == ["unclosed quote starting at record 2: that record is rejected and reading resumed at the next line"]
+    assert rejects.select("row_number", "column_name", "check_name", "value").rows() == [
+        (2, None, "unclosed_quote", None)
+    ]
+    assert stats["notes"] == [
+        "unclosed quote starting at record 2: that record is rejected and reading resumed at the next line"
+    ]
 
 
 def test_a_legitimate_quoted_line_break_is_still_one_record(tmp_path):
@@ -286,7 +327,9 @@ def test_a_legitimate_quoted_line_break_is_still_one_record(tmp_path):
 def test_a_file_all_of_whose_rows_were_rejected_says_so(tmp_path):
     raw = tmp_path / "raw"
     (raw / "expenditures").mkdir(parents=True)
-    (raw / "expenditures" / "e.csv").write_text(f"{E_HEADER}\nAB.0001,31/12/2009,5,2010-01-01\nAB.0002,x,5,2010-01-01\n")
+    (raw / "expenditures" / "e.csv").write_text(
+        f"{E_HEADER}\nAB.0001,31/12/2009,5,2010-01-01\nAB.0002,x,5,2010-01-01\n"
+    )
     (raw / "expenditures" / "d.csv").write_text(f"{E_HEADER}\nAB.0001,2009,5,2010-01-01\n")
     files = {f.file_name: f for f in ingest_kind("expenditures", raw, tmp_path / "lake", PS).files}
     assert files["e.csv"].message == (
@@ -296,8 +339,11 @@ def test_a_file_all_of_whose_rows_were_rejected_says_so(tmp_path):
 
 
 def test_day_first_dates_name_the_expected_format(tmp_path):
-    p = write(tmp_path, f"{P_HEADER}\nAB.0001,T,FRA,emergency,9,9,31/12/2007,,1,2010-01-01\n"
-                        "AB.0002,T,FRA,emergency,9,9,2007-01-01,,1,2010-01-01\n")  # fmt: skip
+    p = write(
+        tmp_path,
+        f"{P_HEADER}\nAB.0001,T,FRA,emergency,9,9,31/12/2007,,1,2010-01-01\n"
+        "AB.0002,T,FRA,emergency,9,9,2007-01-01,,1,2010-01-01\n",
+    )
     _, _, stats = validate_file(p, PROJECTS, PS, "k")
     assert stats["notes"] == ["1 date(s) written like 31/12/2009: the contract expects YYYY-MM-DD (2009-12-31)"]
 
@@ -338,16 +384,27 @@ def test_hostile_shapes_complete_with_bounded_memory(tmp_path):
     with open(d / "quote.csv", "w") as f:
         f.write(E_HEADER + '\nAB.0003,"2009,5,2010-01-01\n' + ok * 1_000_000)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.run([sys.executable, "-c", HOSTILE_SCRIPT, str(raw), str(tmp_path / "lake")],
-                          capture_output=True, text=True, env=env, timeout=1200)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", HOSTILE_SCRIPT, str(raw), str(tmp_path / "lake")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     print(f"peak RSS of the hostile-file ingest: {out['peak_rss_mib']} MiB")
-    assert out["blank.csv"] == {"status": "loaded", "message": None, "valid": [10_000_002], "rejects": [],
-                                "max_value": 0}  # fmt: skip
+    assert out["blank.csv"] == {
+        "status": "loaded",
+        "message": None,
+        "valid": [10_000_002],
+        "rejects": [],
+        "max_value": 0,
+    }
     assert out["field.csv"]["valid"] == [2, 4] and out["field.csv"]["rejects"] == [[3, "record_too_long"]]
-    assert out["field.csv"]["message"] == ("1 record(s) longer than 1 MiB rejected (first: record 3); "
-                                           "a field this long is not an extract value")  # fmt: skip
+    assert out["field.csv"]["message"] == (
+        "1 record(s) longer than 1 MiB rejected (first: record 3); a field this long is not an extract value"
+    )
     assert out["value.csv"]["valid"] == [3] and out["value.csv"]["rejects"] == [[2, "decimal_format"]]
     assert out["value.csv"]["max_value"] == len("y" * 200 + " … [cut: 900000 characters]")
     assert out["quote.csv"]["rejects"] == [[2, "unclosed_quote"]]
@@ -363,8 +420,12 @@ def test_hostile_shapes_complete_with_bounded_memory(tmp_path):
 def review_env(tmp_path):
     """REVIEW_* settings pointed at tmp_path for the duration of a test (restored afterwards)."""
     saved = dict(os.environ)
-    env = {"REVIEW_RAW_DIR": str(tmp_path / "raw"), "REVIEW_WAREHOUSE": str(tmp_path / "wh" / "review.duckdb"),
-           "REVIEW_LAKE_DIR": str(tmp_path / "lake"), "REVIEW_PSEUDONYM_KEY": "key-one"}  # fmt: skip
+    env = {
+        "REVIEW_RAW_DIR": str(tmp_path / "raw"),
+        "REVIEW_WAREHOUSE": str(tmp_path / "wh" / "review.duckdb"),
+        "REVIEW_LAKE_DIR": str(tmp_path / "lake"),
+        "REVIEW_PSEUDONYM_KEY": "key-one",
+    }
     os.environ.update(env)
     try:
         yield {k: Path(v) if k != "REVIEW_PSEUDONYM_KEY" else v for k, v in env.items()}
@@ -385,8 +446,9 @@ def test_a_refresh_with_a_missing_drop_zone_fails_before_the_build_and_publishes
     wh = review_env["REVIEW_WAREHOUSE"]
     wh.parent.mkdir(parents=True)
     wh.write_bytes(b"the published warehouse")
-    result = defs.resolve_job_def("refresh").execute_in_process(instance=dg.DagsterInstance.ephemeral(),
-                                                                raise_on_error=False)  # fmt: skip
+    result = defs.resolve_job_def("refresh").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
     assert not result.success
     failures = _step_failures(result)
     assert set(failures) == {"ingest_projects", "ingest_expenditures", "ingest_beneficiaries"}
@@ -427,8 +489,9 @@ def test_a_changed_pseudonym_key_is_detected_warned_and_the_old_results_removed(
     first, _ = run()
     assert not [w for w in first if "pseudonym key" in w]
     assert [w for w in first if "beneficiary/" in w and "did you mean beneficiaries?" in w]
-    checks = {(c.asset_key.path[-1], c.check_name): (c.passed, c.severity)
-              for c in run.result.get_asset_check_evaluations()}  # fmt: skip
+    checks = {
+        (c.asset_key.path[-1], c.check_name): (c.passed, c.severity) for c in run.result.get_asset_check_evaluations()
+    }
     assert checks[("beneficiaries", "drop_zone_all_read")] == (False, dg.AssetCheckSeverity.WARN)
     assert checks[("projects", "drop_zone_all_read")][0] is True
     os.environ["REVIEW_PSEUDONYM_KEY"] = "key-two"
@@ -440,7 +503,9 @@ def test_a_changed_pseudonym_key_is_detected_warned_and_the_old_results_removed(
     assert len(valid) == 2 and placeholder in valid  # the new key's file only
     assert Pseudonymiser("key-two").fingerprint in [v for v in valid if v != placeholder][0]
     context = sorted(p.name for p in (lake / "beneficiaries" / "reject_context").iterdir())
-    assert context == sorted(["empty.parquet", *[v for v in valid if v != placeholder]])  # old key's context removed too
+    assert context == sorted(
+        ["empty.parquet", *[v for v in valid if v != placeholder]]
+    )  # old key's context removed too
     stored = (lake / "beneficiaries" / "key_fingerprint.json").read_text()
     assert "key-two" not in stored and Pseudonymiser("key-two").fingerprint in stored
     events = [e for e in read_events(Settings.from_env()) if e["run_id"] == run_id and e["event"] == "warning"]
@@ -463,8 +528,10 @@ def test_the_repositorys_gitkeep_placeholder_is_not_reported(tmp_path):
         (raw / k).mkdir(parents=True)
         (raw / k / ".gitkeep").write_bytes(b"")
     (raw / "projects" / ".notes").write_text("x")
-    names = {k: [f.file_name for f in ingest_kind(k, raw, tmp_path / "lake", PS).not_read]
-             for k in ("projects", "expenditures", "beneficiaries")}  # fmt: skip
+    names = {
+        k: [f.file_name for f in ingest_kind(k, raw, tmp_path / "lake", PS).not_read]
+        for k in ("projects", "expenditures", "beneficiaries")
+    }
     assert names == {"projects": [".notes"], "expenditures": [], "beneficiaries": []}
 
 

@@ -48,15 +48,30 @@ GOOD_P = "AB.0001,Title,FRA,emergency,3;9,9,2007-03-01,,1000,2010-01-01T00:00:00
         ("AB.0001,  ,FRA,emergency,9,9,2007-03-01,,1,2010-01-01", ("title", "required", None)),
         ("AB.0001,T,XXX,emergency,9,9,2007-03-01,,1,2010-01-01", ("country_iso3", "iso3166_alpha3", "XXX")),
         ("AB.0001,T,FRA,party,9,9,2007-03-01,,1,2010-01-01", ("activity_type", "accepted_values", "party")),
-        ("AB.0001,T,FRA,emergency,9;9,9,2007-03-01,,1,2010-01-01", ("strategy_points", "strategy_points_format", "9;9")),
-        ("AB.0001,T,FRA,emergency,0;9,9,2007-03-01,,1,2010-01-01", ("strategy_points", "strategy_points_format", "0;9")),
+        (
+            "AB.0001,T,FRA,emergency,9;9,9,2007-03-01,,1,2010-01-01",
+            ("strategy_points", "strategy_points_format", "9;9"),
+        ),
+        (
+            "AB.0001,T,FRA,emergency,0;9,9,2007-03-01,,1,2010-01-01",
+            ("strategy_points", "strategy_points_format", "0;9"),
+        ),
         ("AB.0001,T,FRA,emergency,13,9,2007-03-01,,1,2010-01-01", ("strategy_points", "strategy_points_format", "13")),
-        ("AB.0001,T,FRA,emergency,3;9,4,2007-03-01,,1,2010-01-01", ("primary_point", "primary_point_in_strategy_points", "4")),
+        (
+            "AB.0001,T,FRA,emergency,3;9,4,2007-03-01,,1,2010-01-01",
+            ("primary_point", "primary_point_in_strategy_points", "4"),
+        ),
         ("AB.0001,T,FRA,emergency,3;9,x,2007-03-01,,1,2010-01-01", ("primary_point", "integer_format", "x")),
         ("AB.0001,T,FRA,emergency,9,9,2007-02-30,,1,2010-01-01", ("start_date", "date_format", "2007-02-30")),
         ("AB.0001,T,FRA,emergency,9,9,07/03/2007,,1,2010-01-01", ("start_date", "date_format", "07/03/2007")),
-        ("AB.0001,T,FRA,emergency,9,9,2010-01-02,,1,2010-01-01T23:00:00Z", ("start_date", "not_after_extracted_at", "2010-01-02")),
-        ("AB.0001,T,FRA,emergency,9,9,2007-03-01,2007-02-28,1,2010-01-01", ("end_date", "end_not_before_start", "2007-02-28")),
+        (
+            "AB.0001,T,FRA,emergency,9,9,2010-01-02,,1,2010-01-01T23:00:00Z",
+            ("start_date", "not_after_extracted_at", "2010-01-02"),
+        ),
+        (
+            "AB.0001,T,FRA,emergency,9,9,2007-03-01,2007-02-28,1,2010-01-01",
+            ("end_date", "end_not_before_start", "2007-02-28"),
+        ),
         ("AB.0001,T,FRA,emergency,9,9,2007-03-01,,-0.01,2010-01-01", ("budget_usd", "non_negative", "-0.01")),
         ("AB.0001,T,FRA,emergency,9,9,2007-03-01,,1e,2010-01-01", ("budget_usd", "decimal_format", "1e")),
         ("AB.0001,T,FRA,emergency,9,9,2007-03-01,,1,yesterday", ("extracted_at", "timestamp_format", "yesterday")),
@@ -85,8 +100,11 @@ def test_a_row_failing_several_checks_has_one_entry_per_failure_and_counts_once(
     p = write(tmp_path, f"{P_HEADER}\nab.1,T,XXX,party,9,9,2007-03-01,,-5,2010-01-01\n")
     _, rejects, stats = validate_file(p, PROJECTS, PS, "k")
     assert sorted(rejects["check_name"].to_list()) == [
-        "accepted_values", "iso3166_alpha3", "non_negative", "project_code_format",
-    ]  # fmt: skip
+        "accepted_values",
+        "iso3166_alpha3",
+        "non_negative",
+        "project_code_format",
+    ]
     assert stats["rows_rejected"] == 1 and stats["rows_read"] == 1 and stats["rows_valid"] == 0
 
 
@@ -139,9 +157,9 @@ def test_header_only_file_is_valid_and_contributes_nothing(tmp_path):
     ("content", "fragment"),
     [
         (b"", "empty file"),
-        ("project_code,year\nAB.0001,2009\n".encode(), "required column(s) missing: expenditure_usd, extracted_at"),
+        (b"project_code,year\nAB.0001,2009\n", "required column(s) missing: expenditure_usd, extracted_at"),
         (f"{E_HEADER}\nAB.0001,2009,5,2010-01-01\nAB.0002,2009,\xe9,2010-01-01\n".encode("latin-1"), "not UTF-8"),
-        ("project_code,year,year,expenditure_usd,extracted_at\n".encode(), "duplicate column names"),
+        (b"project_code,year,year,expenditure_usd,extracted_at\n", "duplicate column names"),
         (b"\n\nproject_code\n", "no header row"),
     ],
 )
@@ -162,8 +180,21 @@ def test_not_utf8_message_names_the_line(tmp_path):
 # --- beneficiaries: personal data, pseudonyms, age bands -------------------------------------------------
 
 
-def b_row(sid="S1", bid="CASE-1", name="Ann Example", doc="X123", dob="1990-06-15", sex="F", st="pre_consular",
-          sd="2009-06-15", cos="FRA", dest="", cat="", proj="", ext="2010-01-01T00:00:00Z") -> str:  # fmt: skip
+def b_row(
+    sid="S1",
+    bid="CASE-1",
+    name="Ann Example",
+    doc="X123",
+    dob="1990-06-15",
+    sex="F",
+    st="pre_consular",
+    sd="2009-06-15",
+    cos="FRA",
+    dest="",
+    cat="",
+    proj="",
+    ext="2010-01-01T00:00:00Z",
+) -> str:
     return ",".join([sid, bid, name, doc, dob, sex, st, sd, cos, dest, cat, proj, ext])
 
 

@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.defs.automation import drop_zone_sensor, pre_council_dates, pre_council_refresh, load_calendar
+from pipelines.defs.automation import drop_zone_sensor, load_calendar, pre_council_dates, pre_council_refresh
 
 REPO = Path(__file__).resolve().parents[1]
 DAGSTER = str(Path(sys.executable).parent / "dagster")
@@ -31,7 +31,9 @@ def make_raw(root: Path) -> Path:
     (raw / "projects" / "p1.csv").write_text(
         f"{P_HEADER}\nAB.0001,T,FRA,emergency,9,9,2008-01-01,,100,2010-01-01\nAB.0002,T,FRA,avrr,10,10,2009-01-01,,50,2010-01-01\n"
     )
-    (raw / "expenditures" / "e1.csv").write_text("project_code,year,expenditure_usd,extracted_at\nAB.0001,2009,10,2010-01-01\n")
+    (raw / "expenditures" / "e1.csv").write_text(
+        "project_code,year,expenditure_usd,extracted_at\nAB.0001,2009,10,2010-01-01\n"
+    )
     (raw / "beneficiaries" / "b1.csv").write_text(
         f"{B_HEADER}\nS1,C1,F,pre_consular,2009-01-01,FRA,2010-01-01\nS2,C2,M,pre_consular,2009-02-01,FRA,2010-01-01\n"
     )
@@ -55,8 +57,12 @@ def env_for(root: Path, raw: Path, **extra) -> dict:
 def start_refresh(env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [DAGSTER, "asset", "materialize", "-m", "pipelines", "--select", "*"],
-        cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        cwd=REPO,
+        env=env,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def refresh(env: dict, log: Path, timeout: float = 300) -> None:
@@ -67,7 +73,9 @@ def refresh(env: dict, log: Path, timeout: float = 300) -> None:
 def values(warehouse: Path) -> list[tuple]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return con.execute("select indicator_code, year, value from marts.fct_indicator_values order by 1, 2").fetchall()
+        return con.execute(
+            "select indicator_code, year, value from marts.fct_indicator_values order by 1, 2"
+        ).fetchall()
     finally:
         con.close()
 
@@ -103,7 +111,10 @@ def test_reader_keeps_its_snapshot_while_a_refresh_publishes(published, tmp_path
     # A reader in another process opens the warehouse read-only and holds it during the refresh.
     ready, release = tmp_path / "ready", tmp_path / "release"
     reader = subprocess.Popen(
-        [sys.executable, "-c", f"""
+        [
+            sys.executable,
+            "-c",
+            f"""
 import duckdb, pathlib, time
 c = duckdb.connect({str(wh)!r}, read_only=True)
 q = "select value from marts.fct_indicator_values where indicator_code = 'P01.pre_consular_applicants' and year = 2009"
@@ -113,9 +124,11 @@ while not pathlib.Path({str(release)!r}).exists():
     time.sleep(0.1)
 again = c.execute(q).fetchall()[0][0]
 print(first, again)
-"""],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+""",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     wait_for(ready.exists, 30, "the reader to open the warehouse")
     extra = raw / "beneficiaries" / "b2.csv"
     extra.write_text(f"{B_HEADER}\nS3,C3,F,pre_consular,2009-03-01,FRA,2010-01-01\n")
@@ -151,8 +164,10 @@ def test_sigkill_at_any_point_leaves_the_published_warehouse_whole(published, tm
                 wait_for(lambda: build.exists() and build.stat().st_size > 0, 120, "dbt to start writing")
                 time.sleep(1.0)
             else:
-                p = start_refresh(env | {"REVIEW_FAULT_PAUSE_AT": stage, "REVIEW_FAULT_MARKER": str(marker)},
-                                  tmp_path / f"killed_{stage}.log")  # fmt: skip
+                p = start_refresh(
+                    env | {"REVIEW_FAULT_PAUSE_AT": stage, "REVIEW_FAULT_MARKER": str(marker)},
+                    tmp_path / f"killed_{stage}.log",
+                )
                 wait_for(marker.exists, 120, f"the refresh to reach {stage}")
             os.killpg(p.pid, signal.SIGKILL)
             p.wait(30)
@@ -179,7 +194,9 @@ def test_two_refreshes_at_once_write_one_at_a_time(published, tmp_path):
     b = start_refresh(env, tmp_path / "b.log")
     assert a.wait(300) == 0 and b.wait(300) == 0
     con = duckdb.connect(str(wh), read_only=True)
-    runs = con.execute("select started_at, finished_at from audit.refresh_log where published order by started_at").fetchall()
+    runs = con.execute(
+        "select started_at, finished_at from audit.refresh_log where published order by started_at"
+    ).fetchall()
     con.close()
     last_two = runs[-2:]
     # The second writer started only after the first had published.
@@ -206,8 +223,13 @@ def test_a_second_refresh_gives_up_with_a_clear_message_when_told_not_to_wait(pu
     marker = tmp_path / "marker"
     holder = start_refresh(
         # it must reach the dbt step, though nothing changed since the published build
-        env | {"REVIEW_FAULT_PAUSE_AT": "before_dbt", "REVIEW_FAULT_MARKER": str(marker), "REVIEW_FAULT_PAUSE_SECONDS": "60",
-               "REVIEW_ALWAYS_REBUILD": "1"},
+        env
+        | {
+            "REVIEW_FAULT_PAUSE_AT": "before_dbt",
+            "REVIEW_FAULT_MARKER": str(marker),
+            "REVIEW_FAULT_PAUSE_SECONDS": "60",
+            "REVIEW_ALWAYS_REBUILD": "1",
+        },
         tmp_path / "holder.log",
     )
     try:

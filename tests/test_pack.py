@@ -27,7 +27,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-
 from conftest import query
 from support.demo_build import demo_warehouse
 
@@ -61,7 +60,7 @@ def demo(tmp_path_factory) -> dict:
 def _table(ws, first: str = "Indicator"):
     rows = list(ws.iter_rows())
     start = next(i for i, r in enumerate(rows) if r[0].value == first)
-    return rows[start], rows[start + 1:]
+    return rows[start], rows[start + 1 :]
 
 
 @pytest.mark.slow
@@ -69,11 +68,23 @@ def test_workbook_formats_marks_legend_and_print_setup(demo):
     from openpyxl import load_workbook
 
     wb = load_workbook(demo["xlsx"])
-    wanted = {"About", "Organisation", *[f"Point {p}" for p in range(1, 13)], "Definitions", "Reconciliation",
-              "Breakdowns", "Data quality"}  # fmt: skip
+    wanted = {
+        "About",
+        "Organisation",
+        *[f"Point {p}" for p in range(1, 13)],
+        "Definitions",
+        "Reconciliation",
+        "Breakdowns",
+        "Data quality",
+    }
     assert wanted == set(wb.sheetnames)
-    values = {(c, y): v for c, y, v in query(demo["warehouse"], "select indicator_code, year, value from marts.fct_indicator_values")}
-    first_p1 = query(demo["warehouse"], "select min(year) from marts.fct_indicator_values where strategy_point = 1 and value <> 0")[0][0]
+    values = {
+        (c, y): v
+        for c, y, v in query(demo["warehouse"], "select indicator_code, year, value from marts.fct_indicator_values")
+    }
+    first_p1 = query(
+        demo["warehouse"], "select min(year) from marts.fct_indicator_values where strategy_point = 1 and value <> 0"
+    )[0][0]
     header, body = _table(wb["Point 1"])
     years = [h.value for h in header[3:] if h.value and str(h.value)[:4].isdigit() and "-" not in str(h.value)]
     assert years[0] == str(first_p1) and "2010 p" in years  # from the section's first data; 2010 provisional
@@ -85,7 +96,9 @@ def test_workbook_formats_marks_legend_and_print_setup(demo):
     # before its first data (2005) P01.beneficiaries_reached is empty, not 0, not 'c'
     assert values[("P01.beneficiaries_reached", 2004)] == 0
     assert cells["P01.beneficiaries_reached"]["2004"].value is None
-    assert cells["P01.beneficiaries_reached"]["2007"].value == pytest.approx(values[("P01.beneficiaries_reached", 2007)])
+    assert cells["P01.beneficiaries_reached"]["2007"].value == pytest.approx(
+        values[("P01.beneficiaries_reached", 2007)]
+    )
     # number formats by unit
     assert cells["P01.expenditure_usd"]["2007"].number_format == "#,##0.0,,"  # USD millions, one decimal
     assert cells["P01.pre_consular_applicants"]["2007"].number_format == "#,##0"
@@ -116,19 +129,33 @@ def test_workbook_formats_marks_legend_and_print_setup(demo):
 def test_workbook_prints_in_libreoffice_at_most_three_pages_per_sheet(demo, tmp_path):
     soffice = _tool("soffice", "libreoffice-calc", "libreoffice")
     pdftotext = _tool("pdftotext", "poppler-utils", "libreoffice")
-    r = subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless", "--convert-to",
-                        "pdf", "--outdir", str(tmp_path), str(demo["xlsx"])], capture_output=True, text=True, timeout=300)  # fmt: skip
+    r = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(demo["xlsx"]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     pdf = tmp_path / "review.pdf"
     assert pdf.exists(), r.stderr[-2000:]
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     per_sheet: dict[str, int] = {}
     for p in range(1, pages + 1):
-        text = subprocess.run([pdftotext, "-f", str(p), "-l", str(p), "-layout", str(pdf), "-"],
-                              capture_output=True, text=True).stdout  # fmt: skip
+        text = subprocess.run(
+            [pdftotext, "-f", str(p), "-l", str(p), "-layout", str(pdf), "-"], capture_output=True, text=True
+        ).stdout
         first = text.strip().splitlines()[0]
         assert first.startswith(TITLE), first  # the header: title, then the sheet's name
-        sheet = first[len(TITLE):].strip() or "About"
+        sheet = first[len(TITLE) :].strip() or "About"
         per_sheet[sheet] = per_sheet.get(sheet, 0) + 1
     print(f"LibreOffice PDF: {pages} pages; per sheet {per_sheet}")
     assert len(per_sheet) == 18 and max(per_sheet.values()) <= 3, per_sheet
@@ -139,7 +166,7 @@ def test_workbook_prints_in_libreoffice_at_most_three_pages_per_sheet(demo, tmp_
 
 def _section(html: str, sid: str) -> str:
     start = html.index(f'<section id="{sid}"')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 @pytest.mark.slow
@@ -148,7 +175,9 @@ def test_html_year_columns_marks_and_captions(demo):
     p1 = _section(html, "point-1")
     ths = re.findall(r"<th[^>]*>(\d{4})", p1)
     assert ths[:7] == ["2004", "2005", "2006", "2007", "2008", "2009", "2010"]  # 3 years of context, window, 2010
-    first = query(demo["warehouse"], "select min(year) from marts.fct_indicator_values where strategy_point = 1 and value <> 0")[0][0]
+    first = query(
+        demo["warehouse"], "select min(year) from marts.fct_indicator_values where strategy_point = 1 and value <> 0"
+    )[0][0]
     assert f"Earlier years ({first}&ndash;2003)" in p1
     assert re.search(r'<th class="prov" title="provisional: partly covered[^"]*">2010<sup class="p">p</sup>', p1)
     org = _section(html, "org")
@@ -179,10 +208,21 @@ def test_breakdowns_are_shown_after_disclosure_control(demo):
     from pipelines.publication.pack import SEX_LABEL
 
     html = demo["html"].read_text()
-    exact = {(c, p, d, v): x for c, p, d, v, x in query(demo["warehouse"],
-             "select indicator_code, period, dimension, dimension_value, value from marts.fct_indicator_breakdown")}  # fmt: skip
-    persons = [c for (c,) in query(demo["warehouse"], "select indicator_code from marts.dim_indicator join marts.fct_indicator_window using (indicator_code) "
-                                                   "where measure = 'persons' and value > 0")]
+    exact = {
+        (c, p, d, v): x
+        for c, p, d, v, x in query(
+            demo["warehouse"],
+            "select indicator_code, period, dimension, dimension_value, value from marts.fct_indicator_breakdown",
+        )
+    }
+    persons = [
+        c
+        for (c,) in query(
+            demo["warehouse"],
+            "select indicator_code from marts.dim_indicator join marts.fct_indicator_window using (indicator_code) "
+            "where measure = 'persons' and value > 0",
+        )
+    ]
     blocks = dict(re.findall(r'<div class="blk" data-breakdown="([^"]+)">(.*?)</div>', html, re.S))
     for code in persons:
         assert f"{code}:sex" in blocks and f"{code}:age_band" in blocks, code
@@ -199,7 +239,7 @@ def test_breakdowns_are_shown_after_disclosure_control(demo):
         for label, tds in rows:
             label = label.split(". ", 1)[-1]
             value = back.get(label, label) if dim == "sex" else label
-            for period, (cls, text) in zip(["2009", "2007-2009"], tds):
+            for period, (_cls, text) in zip(["2009", "2007-2009"], tds):
                 x = exact.get((code, period, dim, value), 0)
                 if 1 <= x <= K:
                     assert text == "c", (key, value, period, x)
@@ -212,9 +252,18 @@ def test_breakdowns_are_shown_after_disclosure_control(demo):
 
 def _chromium(demo, tmp_path):
     exe = _tool("chromium", "chromium", "chromium")
-    return [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}"]  # fmt: skip
+    return [
+        exe,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
 
 
 PROBE = """<script>
@@ -235,8 +284,12 @@ def test_window_columns_inside_the_screen_and_the_printed_page(demo, tmp_path):
     # screen: a copy of the pack with a probe script (the pack itself has none) measures every window header
     probe = tmp_path / "probe.html"
     probe.write_text(demo["html"].read_text().replace("</body>", PROBE + "</body>"))
-    r = subprocess.run([*base, "--window-size=1280,2400", "--dump-dom", probe.resolve().as_uri()],
-                       capture_output=True, text=True, timeout=180)  # fmt: skip
+    r = subprocess.run(
+        [*base, "--window-size=1280,2400", "--dump-dom", probe.resolve().as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     n, outside, scroll_width, vw = map(int, re.search(r'data-probe="([\d:]+)"', r.stdout).group(1).split(":"))
     assert n == 13 * 3 and outside == 0 and scroll_width <= vw, (n, outside, scroll_width, vw)
     # print: A4 landscape PDF; every window header word lies inside its page
@@ -248,14 +301,18 @@ def test_window_columns_inside_the_screen_and_the_printed_page(demo, tmp_path):
     assert pages and all(float(w) > float(h) for w, h, _ in pages)  # landscape
     found = 0
     for w, _, body in pages:
-        for xmax, word in re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', body):
+        for xmax, word in re.findall(
+            r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', body
+        ):
             if word in ("2007–2009", "change"):
                 assert float(xmax) <= float(w), (word, xmax, w)
                 found += 1
     assert found >= 13 * 2, found  # each section's window column and change column, on a page
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm:
-        subprocess.run([pdftoppm, "-f", "1", "-l", "4", "-r", "50", "-png", str(pdf), str(tmp_path / "print")], timeout=120)
+        subprocess.run(
+            [pdftoppm, "-f", "1", "-l", "4", "-r", "50", "-png", str(pdf), str(tmp_path / "print")], timeout=120
+        )
     print(f"screenshot {shot}; print {pdf}: {len(pages)} A4 landscape pages")
 
 
@@ -268,14 +325,14 @@ def _plausibility_db(path: Path) -> None:
         con.execute("create schema marts")
         con.execute("""create table marts.rpt_plausibility (rule_id varchar, importance varchar, indicator_code varchar,
             strategy_point integer, period varchar, dimension varchar, dimension_value varchar, observed double,
-            sentence varchar, acknowledged boolean)""")  # fmt: skip
+            sentence varchar, acknowledged boolean)""")
         con.execute("""insert into marts.rpt_plausibility values
             ('jump', 'high', 'P01.pre_consular_applicants', 1, '2009', null, null, 133532,
              'Pre-consular applicants more than doubled from 2008 to 2009.', false),
             ('partial_year', 'medium', 'ORG.beneficiaries_served', null, '2010', null, null, 114153,
              '2010 is only partly covered by the extracts.', true),
             ('small_cell', 'low', 'P11.trafficked_persons_assisted', 11, '2009', 'sex', 'M', 3,
-             'Only 3 men were assisted in 2009.', false)""")  # fmt: skip
+             'Only 3 men were assisted in 2009.', false)""")
     finally:
         con.close()
 
@@ -315,12 +372,21 @@ def test_the_pack_lists_every_high_flag_and_caps_the_rest_per_point():
     rows = [(1, "high", False, f"h{i}") for i in range(2)]
     rows += [(1, "low", i < 3, f"l{i:02}") for i in range(20)]
     rows += [(2, "high", False, f"H{i}") for i in range(10)] + [(2, "medium", True, "M0"), (None, "low", False, "o")]
-    flags = pl.DataFrame(rows, schema={"strategy_point": pl.Int32, "importance": pl.String,
-                                       "touches_published": pl.Boolean, "indicator_code": pl.String},
-                         orient="row").with_columns(period=pl.lit("2009"))  # fmt: skip
+    flags = pl.DataFrame(
+        rows,
+        schema={
+            "strategy_point": pl.Int32,
+            "importance": pl.String,
+            "touches_published": pl.Boolean,
+            "indicator_code": pl.String,
+        },
+        orient="row",
+    ).with_columns(period=pl.lit("2009"))
     listed, counts = plausibility_selection(flags)
-    by_point = {p: sorted(listed.filter(pl.col("strategy_point").eq_missing(p))["indicator_code"].to_list())
-                for p in (None, 1, 2)}  # fmt: skip
+    by_point = {
+        p: sorted(listed.filter(pl.col("strategy_point").eq_missing(p))["indicator_code"].to_list())
+        for p in (None, 1, 2)
+    }
     assert by_point[1] == ["h0", "h1", "l00", "l01", "l02"]
     assert by_point[2] == [f"H{i}" for i in range(10)]
     assert by_point[None] == ["o"]

@@ -19,7 +19,6 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-
 from conftest import BENEFICIARY_COLUMNS, EXPENDITURE_COLUMNS, PROJECT_COLUMNS, csv_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,11 +39,20 @@ TS = "2010-01-01T00:00:00Z"
 
 def person_row(i: int, sid: str, **over) -> list[str]:
     row = {
-        "service_id": sid, "beneficiary_id": CASES[i], "full_name": NAMES[i], "document_no": DOCS[i],
-        "date_of_birth": DOBS[i], "sex": "F", "service_type": "migrant_training", "service_date": "2009-03-01",
-        "country_of_service": "KEN", "destination_country": "", "case_category": "", "project_code": "AA.0001",
+        "service_id": sid,
+        "beneficiary_id": CASES[i],
+        "full_name": NAMES[i],
+        "document_no": DOCS[i],
+        "date_of_birth": DOBS[i],
+        "sex": "F",
+        "service_type": "migrant_training",
+        "service_date": "2009-03-01",
+        "country_of_service": "KEN",
+        "destination_country": "",
+        "case_category": "",
+        "project_code": "AA.0001",
         "extracted_at": TS,
-    }  # fmt: skip
+    }
     row.update(over)
     return [row[c] for c in BENEFICIARY_COLUMNS]
 
@@ -54,18 +62,38 @@ def build_drop_zone(root: Path) -> Path:
     p, e, b = raw / "projects", raw / "expenditures", raw / "beneficiaries"
     for d in (p, e, b):
         d.mkdir(parents=True)
-    (p / "p.csv").write_text(csv_text(PROJECT_COLUMNS, [
-        ["AA.0001", CONTROL_TITLE, "KEN", "migrant_training", "1", "1", "2007-01-01", "", "1000", TS],
-        ["AA.0002", "Second project", "UGA", "emergency", "9", "9", "2008-01-01", "", "500", TS],
-    ]))  # fmt: skip
+    (p / "p.csv").write_text(
+        csv_text(
+            PROJECT_COLUMNS,
+            [
+                ["AA.0001", CONTROL_TITLE, "KEN", "migrant_training", "1", "1", "2007-01-01", "", "1000", TS],
+                ["AA.0002", "Second project", "UGA", "emergency", "9", "9", "2008-01-01", "", "500", TS],
+            ],
+        )
+    )
     (e / "e.csv").write_text(csv_text(EXPENDITURE_COLUMNS, [["AA.0001", "2009", "100.5", TS]]))
     good = [person_row(i % 2, f"S{i}", sex="FM"[i % 2]) for i in range(8)]
     (b / "b_good.csv").write_text(csv_text(BENEFICIARY_COLUMNS, good))
     # A header-less file: its first line is a person's record.
     (b / "b_noheader.csv").write_text(csv_text(person_row(0, "H1"), [person_row(1, "H2")]))
     # A shifted row: an unquoted comma in full_name and destination_country left out (13 fields again).
-    shifted = ",".join(["S90", CASES[1], "Imelda", " Vantongeren", DOCS[1], DOBS[1], "F", "migrant_training",
-                        "2009-03-01", "KEN", "", "AA.0001", TS])  # fmt: skip
+    shifted = ",".join(
+        [
+            "S90",
+            CASES[1],
+            "Imelda",
+            " Vantongeren",
+            DOCS[1],
+            DOBS[1],
+            "F",
+            "migrant_training",
+            "2009-03-01",
+            "KEN",
+            "",
+            "AA.0001",
+            TS,
+        ]
+    )
     # Personal-looking values in non-personal columns, a day-first date of birth, an unclosed quote.
     rows = [
         ",".join(person_row(0, "S91", sex=DOBS[0])),
@@ -86,8 +114,9 @@ def build_drop_zone(root: Path) -> Path:
     # Too many columns (names are canaries).
     (b / "b_wide.csv").write_text(",".join([*BENEFICIARY_COLUMNS] + [f"{CASES[0]}-{i}" for i in range(1100)]) + "\n")
     # A record longer than the record cap, holding a canary.
-    (b / "b_long.csv").write_text(",".join(BENEFICIARY_COLUMNS) + "\n"
-                                  + ",".join(person_row(0, "S8", full_name=NAMES[0] * 70_000)) + "\n")  # fmt: skip
+    (b / "b_long.csv").write_text(
+        ",".join(BENEFICIARY_COLUMNS) + "\n" + ",".join(person_row(0, "S8", full_name=NAMES[0] * 70_000)) + "\n"
+    )
     # Not read: a link to a secret outside the drop zone, a FIFO, a folder named *.csv, a sub-folder,
     # a hidden file, a spreadsheet, a typo folder at the root (each holding canaries).
     secret = root / "secret.txt"
@@ -125,33 +154,59 @@ def sweep(tmp_path_factory):
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEW_")}
     env.update(
-        REVIEW_RAW_DIR=str(raw), REVIEW_WAREHOUSE=str(root / "wh" / "review.duckdb"),
-        REVIEW_LAKE_DIR=str(root / "lake"), REVIEW_PSEUDONYM_KEY="sweep-key",
-        REVIEW_EDITIONS_DIR=str(root / "editions"), REVIEW_PACK_DIR=str(root / "pack"), DAGSTER_HOME=str(home),
-    )  # fmt: skip
+        REVIEW_RAW_DIR=str(raw),
+        REVIEW_WAREHOUSE=str(root / "wh" / "review.duckdb"),
+        REVIEW_LAKE_DIR=str(root / "lake"),
+        REVIEW_PSEUDONYM_KEY="sweep-key",
+        REVIEW_EDITIONS_DIR=str(root / "editions"),
+        REVIEW_PACK_DIR=str(root / "pack"),
+        DAGSTER_HOME=str(home),
+    )
     started = time.time()
-    proc = subprocess.run([DAGSTER, "asset", "materialize", "-m", "pipelines", "--select", "*"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=900)  # fmt: skip
+    proc = subprocess.run(
+        [DAGSTER, "asset", "materialize", "-m", "pipelines", "--select", "*"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     console = proc.stdout + proc.stderr
     assert proc.returncode == 0, console[-4000:]
     pub = subprocess.run(
-        [sys.executable, "-c",
-         "from pipelines.publication.editions import publish_edition; from pipelines.publication.cli import write_pack;"
-         "print(publish_edition('sweep-1')); print(write_pack())"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "from pipelines.publication.editions import publish_edition; from pipelines.publication.cli import write_pack;"
+            "print(publish_edition('sweep-1')); print(write_pack())",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert pub.returncode == 0, pub.stderr[-4000:]
-    return {"root": root, "raw": raw, "console": console + pub.stdout + pub.stderr, "started": started,
-            "warehouse": root / "wh" / "review.duckdb"}  # fmt: skip
+    return {
+        "root": root,
+        "raw": raw,
+        "console": console + pub.stdout + pub.stderr,
+        "started": started,
+        "warehouse": root / "wh" / "review.duckdb",
+    }
 
 
 def test_the_refresh_reported_every_hostile_item(sweep):
     con = duckdb.connect(str(sweep["warehouse"]), read_only=True)
     try:
-        files = {(r[0], r[1]): (r[2], r[3]) for r in con.execute(
-            "select kind, file_name, status, message from audit.source_files").fetchall()}  # fmt: skip
-        rejected_rows = con.execute("select file_name, row_number, column_name, check_name, value "
-                                    "from audit.rejected_rows where file_name = 'b_bad.csv'").fetchall()  # fmt: skip
+        files = {
+            (r[0], r[1]): (r[2], r[3])
+            for r in con.execute("select kind, file_name, status, message from audit.source_files").fetchall()
+        }
+        rejected_rows = con.execute(
+            "select file_name, row_number, column_name, check_name, value "
+            "from audit.rejected_rows where file_name = 'b_bad.csv'"
+        ).fetchall()
     finally:
         con.close()
     b = lambda n: files[("beneficiaries", n)]  # noqa: E731
@@ -187,8 +242,9 @@ def test_no_canary_anywhere(sweep):
     try:
         # The warehouse: every cell of every table.
         con.execute(f"attach '{sweep['warehouse']}' as wh (read_only)")
-        for schema, table in con.execute("select table_schema, table_name from information_schema.tables "
-                                         "where table_catalog = 'wh'").fetchall():  # fmt: skip
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_catalog = 'wh'"
+        ).fetchall():
             scan("warehouse", "\n".join(duckdb_cells(con, f'wh."{schema}"."{table}"')))
         con.execute("detach wh")
         # Every Parquet file (lake, edition, Spark-free): every cell.

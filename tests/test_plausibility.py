@@ -31,14 +31,16 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-
 from conftest import BENEFICIARY_COLUMNS, query, refresh_run, write_extract
 
 pytestmark = pytest.mark.slow
 
 TS_ORIG, TS_RESEND, TS_HALF, TS_PARTIAL = (
-    "2009-01-20T06:00:00Z", "2009-02-01T06:00:00Z", "2009-02-15T06:00:00Z", "2009-03-01T06:00:00Z",
-)  # fmt: skip
+    "2009-01-20T06:00:00Z",
+    "2009-02-01T06:00:00Z",
+    "2009-02-15T06:00:00Z",
+    "2009-03-01T06:00:00Z",
+)
 DUP_RESEND = "duplicate_file||2008|file|b_resend.csv"
 DUP_HALF = "duplicate_file||2008|file|b_half.csv"
 REKEY_KEN = "rekeyed_services|P01.health_assessments|2008|country_of_service|KEN"
@@ -54,14 +56,23 @@ TOUCHED_BY_A_FILE = (
 
 def service(sid: str, person: str, day: int, country: str, ts: str) -> list[str]:
     values = {c: "" for c in BENEFICIARY_COLUMNS}
-    values.update(service_id=sid, beneficiary_id=person, sex="F", service_type="health_assessment",
-                  service_date=f"2008-{1 + day // 28:02d}-{1 + day % 28:02d}", country_of_service=country,
-                  extracted_at=ts)  # fmt: skip
+    values.update(
+        service_id=sid,
+        beneficiary_id=person,
+        sex="F",
+        service_type="health_assessment",
+        service_date=f"2008-{1 + day // 28:02d}-{1 + day % 28:02d}",
+        country_of_service=country,
+        extracted_at=ts,
+    )
     return [values[c] for c in BENEFICIARY_COLUMNS]
 
 
 def build_fixture(raw: Path) -> None:
-    orig = {c: [service(f"O-{c}-{i:02d}", f"P-{c}-{i:02d}", i, c, TS_ORIG) for i in range(40)] for c in ("KEN", "UGA", "TZA")}
+    orig = {
+        c: [service(f"O-{c}-{i:02d}", f"P-{c}-{i:02d}", i, c, TS_ORIG) for i in range(40)]
+        for c in ("KEN", "UGA", "TZA")
+    }
     write_extract(raw, "beneficiaries", "b_orig.csv", BENEFICIARY_COLUMNS, [r for c in orig for r in orig[c]])
 
     def rekeyed(rows, prefix, ts):  # the same rows under new service ids, delivered later
@@ -75,9 +86,13 @@ def build_fixture(raw: Path) -> None:
 
     write_extract(raw, "beneficiaries", "b_resend.csv", BENEFICIARY_COLUMNS, rekeyed(orig["KEN"], "R", TS_RESEND))
     new_tza = [service(f"H-new-{i:02d}", f"N-TZA-{i:02d}", 200 + i, "TZA", TS_HALF) for i in range(19)]
-    write_extract(raw, "beneficiaries", "b_half.csv", BENEFICIARY_COLUMNS, rekeyed(orig["TZA"][:21], "H", TS_HALF) + new_tza)
+    write_extract(
+        raw, "beneficiaries", "b_half.csv", BENEFICIARY_COLUMNS, rekeyed(orig["TZA"][:21], "H", TS_HALF) + new_tza
+    )
     new_uga = [service(f"Q-new-{i:02d}", f"N-UGA-{i:02d}", 200 + i, "UGA", TS_PARTIAL) for i in range(21)]
-    write_extract(raw, "beneficiaries", "b_partial.csv", BENEFICIARY_COLUMNS, rekeyed(orig["UGA"][:19], "Q", TS_PARTIAL) + new_uga)
+    write_extract(
+        raw, "beneficiaries", "b_partial.csv", BENEFICIARY_COLUMNS, rekeyed(orig["UGA"][:19], "Q", TS_PARTIAL) + new_uga
+    )
 
 
 def write_acks(path: Path, lines: list[list[str]]) -> None:
@@ -108,8 +123,11 @@ def first(tmp_path_factory):
 
 
 def flags(warehouse: Path) -> dict[str, tuple]:
-    rows = query(warehouse, "select flag_key, importance, observed, reference_value, published_figures, acknowledged, "
-                            "acknowledged_by, acknowledgement_reason from marts.rpt_plausibility")  # fmt: skip
+    rows = query(
+        warehouse,
+        "select flag_key, importance, observed, reference_value, published_figures, acknowledged, "
+        "acknowledged_by, acknowledgement_reason from marts.rpt_plausibility",
+    )
     return {r[0]: r[1:] for r in rows}
 
 
@@ -121,8 +139,12 @@ def test_duplicate_rules_flag_the_rekeyed_copies_and_only_them(first):
     assert got[DUP_HALF] == ("high", 21.0, 40.0, TOUCHED_BY_A_FILE, False, None, None)
     assert got[REKEY_KEN] == ("high", 40.0, 80.0, None, False, None, None)
     assert got[REKEY_TZA] == ("high", 21.0, 80.0, None, False, None, None)
-    sentence = query(first["warehouse"], "select sentence from marts.rpt_plausibility where flag_key = ?", [DUP_HALF])[0][0]
-    assert sentence.startswith("Delivery file b_half.csv: 21 of its 40 rows (52%) repeat rows of the earlier file b_orig.csv")
+    sentence = query(first["warehouse"], "select sentence from marts.rpt_plausibility where flag_key = ?", [DUP_HALF])[
+        0
+    ][0]
+    assert sentence.startswith(
+        "Delivery file b_half.csv: 21 of its 40 rows (52%) repeat rows of the earlier file b_orig.csv"
+    )
 
 
 def test_a_refresh_is_not_blocked_and_the_check_warns(first):
@@ -159,24 +181,37 @@ def test_edition_refused_until_acknowledged_then_frozen_with_its_flags(first):
     assert not (editions / "june").exists()
 
     # one acknowledged, one line without a reason (acknowledges nothing): still refused, for the other
-    write_acks(acks, [[DUP_RESEND, "A. Reviewer", "2009-03-10T09:00:00Z", "KEN re-sent its file; the copy is excluded upstream"],
-                      [DUP_HALF, "B. Reviewer", "2009-03-10T09:05:00Z", ""]])  # fmt: skip
+    write_acks(
+        acks,
+        [
+            [DUP_RESEND, "A. Reviewer", "2009-03-10T09:00:00Z", "KEN re-sent its file; the copy is excluded upstream"],
+            [DUP_HALF, "B. Reviewer", "2009-03-10T09:05:00Z", ""],
+        ],
+    )
     with pytest.raises(EditionError) as refused:
         publish_edition("june", wh)
     assert DUP_HALF in str(refused.value) and DUP_RESEND not in str(refused.value)
     assert "1 high plausibility flag(s)" in str(refused.value)
 
     # both acknowledged (the later line of a key wins): frozen, without a new refresh
-    write_acks(acks, [[DUP_RESEND, "A. Reviewer", "2009-03-10T09:00:00Z", "KEN re-sent its file; the copy is excluded upstream"],
-                      [DUP_HALF, "B. Reviewer", "2009-03-10T09:05:00Z", ""],
-                      [DUP_HALF, "B. Reviewer", "2009-03-11T08:00:00Z", "TZA partial re-send confirmed by the office"]])  # fmt: skip
+    write_acks(
+        acks,
+        [
+            [DUP_RESEND, "A. Reviewer", "2009-03-10T09:00:00Z", "KEN re-sent its file; the copy is excluded upstream"],
+            [DUP_HALF, "B. Reviewer", "2009-03-10T09:05:00Z", ""],
+            [DUP_HALF, "B. Reviewer", "2009-03-11T08:00:00Z", "TZA partial re-send confirmed by the office"],
+        ],
+    )
     path = publish_edition("june", wh)
     assert verify_edition("june") == []
     man = json.loads((path / "manifest.json").read_text())
     assert {"plausibility_flags.parquet", "acknowledgements.parquet"} <= set(man["files"])
     frozen = pl.read_parquet(path / "plausibility_flags.parquet").sort("flag_key")
     assert frozen["flag_key"].to_list() == sorted([DUP_HALF, DUP_RESEND, REKEY_KEN, REKEY_TZA])
-    ack = {r["flag_key"]: (r["acknowledged"], r["acknowledged_by"], r["acknowledgement_reason"]) for r in frozen.iter_rows(named=True)}
+    ack = {
+        r["flag_key"]: (r["acknowledged"], r["acknowledged_by"], r["acknowledgement_reason"])
+        for r in frozen.iter_rows(named=True)
+    }
     assert ack[DUP_HALF] == (True, "B. Reviewer", "TZA partial re-send confirmed by the office")
     assert ack[DUP_RESEND] == (True, "A. Reviewer", "KEN re-sent its file; the copy is excluded upstream")
     assert ack[REKEY_KEN] == (False, None, None)
@@ -186,10 +221,15 @@ def test_edition_refused_until_acknowledged_then_frozen_with_its_flags(first):
 
 def test_the_next_refresh_reads_the_acknowledgements(first, tmp_path):
     """After the edition test: the acknowledgements file is read by dbt into rpt_plausibility."""
-    write_acks(first["acks"], [[DUP_RESEND, "A. Reviewer", "2009-03-10T09:00:00Z", "re-sent file"],
-                               [REKEY_TZA, "C. Reviewer", "2009-03-12T10:00:00Z", "checked with, the office"],
-                               ["not-a-flag", "D. Reviewer", "2009-03-12T10:00:00Z", "stale key"],
-                               [DUP_HALF, "", "2009-03-12T10:00:00Z", "no name: not an acknowledgement"]])  # fmt: skip
+    write_acks(
+        first["acks"],
+        [
+            [DUP_RESEND, "A. Reviewer", "2009-03-10T09:00:00Z", "re-sent file"],
+            [REKEY_TZA, "C. Reviewer", "2009-03-12T10:00:00Z", "checked with, the office"],
+            ["not-a-flag", "D. Reviewer", "2009-03-12T10:00:00Z", "stale key"],
+            [DUP_HALF, "", "2009-03-12T10:00:00Z", "no name: not an acknowledgement"],
+        ],
+    )
     warehouse, _ = refresh_run(first["raw"], tmp_path)
     got = flags(warehouse)
     assert set(got) == {DUP_RESEND, DUP_HALF, REKEY_KEN, REKEY_TZA}

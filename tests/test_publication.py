@@ -34,7 +34,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-
 from conftest import BENEFICIARY_COLUMNS, EXPENDITURE_COLUMNS, PROJECT_COLUMNS, query, refresh, write_extract
 from test_publication_attack import recover
 
@@ -52,11 +51,20 @@ def _services(prefix: str, n: int, sex: str, stype: str, date: str, country: str
     for i in range(n):
         pid = f"{prefix}{i:02d}"
         values = {
-            "service_id": f"S-{pid}", "beneficiary_id": f"CASE-{pid}", "full_name": f"Name {pid}",
-            "document_no": f"DOC-{pid}", "date_of_birth": dob, "sex": sex, "service_type": stype,
-            "service_date": date, "country_of_service": country, "destination_country": "", "case_category": "",
-            "project_code": "", "extracted_at": ts,
-        }  # fmt: skip
+            "service_id": f"S-{pid}",
+            "beneficiary_id": f"CASE-{pid}",
+            "full_name": f"Name {pid}",
+            "document_no": f"DOC-{pid}",
+            "date_of_birth": dob,
+            "sex": sex,
+            "service_type": stype,
+            "service_date": date,
+            "country_of_service": country,
+            "destination_country": "",
+            "case_category": "",
+            "project_code": "",
+            "extracted_at": ts,
+        }
         rows.append([values[c] for c in BENEFICIARY_COLUMNS])
     return rows
 
@@ -66,13 +74,25 @@ def _project(code, title, activity, points, start, budget):
 
 
 def build_fixture(raw: Path) -> None:
-    write_extract(raw, "projects", "p_2010.csv", PROJECT_COLUMNS,
-                  [_project("AA.0001", "Pre-consular services", "pre_consular", "1", "2006-01-01", "1000")])  # fmt: skip
+    write_extract(
+        raw,
+        "projects",
+        "p_2010.csv",
+        PROJECT_COLUMNS,
+        [_project("AA.0001", "Pre-consular services", "pre_consular", "1", "2006-01-01", "1000")],
+    )
     no_budget = [c for c in PROJECT_COLUMNS if c != "budget_usd"]
     row = _project("BB.0002", "Research", "research_data", "5", "2009-03-01", "500")
-    write_extract(raw, "projects", "p_fix.csv", no_budget, [[v for c, v in zip(PROJECT_COLUMNS, row) if c != "budget_usd"]])
-    write_extract(raw, "expenditures", "e_2010.csv", EXPENDITURE_COLUMNS,
-                  [["AA.0001", str(y), str(v), TS] for y, v in ((2007, 100), (2008, 200), (2009, 300))])  # fmt: skip
+    write_extract(
+        raw, "projects", "p_fix.csv", no_budget, [[v for c, v in zip(PROJECT_COLUMNS, row) if c != "budget_usd"]]
+    )
+    write_extract(
+        raw,
+        "expenditures",
+        "e_2010.csv",
+        EXPENDITURE_COLUMNS,
+        [["AA.0001", str(y), str(v), TS] for y, v in ((2007, 100), (2008, 200), (2009, 300))],
+    )
     rows = (
         _services("A7F", 10, "F", "pre_consular", "2007-03-01", "KEN", "1980-01-01")
         + _services("A8F", 6, "F", "pre_consular", "2008-03-01", "KEN", "1980-01-01")
@@ -86,39 +106,61 @@ def build_fixture(raw: Path) -> None:
 
 
 def late_deliveries(raw: Path) -> None:
-    write_extract(raw, "beneficiaries", "b_late.csv", BENEFICIARY_COLUMNS,
-                  _services("L9F", 7, "F", "pre_consular", "2009-06-01", "KEN", "1980-01-01", "2010-03-01T00:00:00Z"))  # fmt: skip
-    write_extract(raw, "projects", "p_fix.csv", PROJECT_COLUMNS,
-                  [_project("BB.0002", "Research", "research_data", "5", "2009-03-01", "500")])  # fmt: skip
+    write_extract(
+        raw,
+        "beneficiaries",
+        "b_late.csv",
+        BENEFICIARY_COLUMNS,
+        _services("L9F", 7, "F", "pre_consular", "2009-06-01", "KEN", "1980-01-01", "2010-03-01T00:00:00Z"),
+    )
+    write_extract(
+        raw,
+        "projects",
+        "p_fix.csv",
+        PROJECT_COLUMNS,
+        [_project("BB.0002", "Research", "research_data", "5", "2009-03-01", "500")],
+    )
 
 
 def _expected_restatement() -> set[tuple]:
     V, W, B = "fct_indicator_values", "fct_indicator_window", "fct_indicator_breakdown"
     out = set()
-    for code, (w0, w1), (m0, m1) in (("P01.pre_consular_applicants", (42, 49), (14, 49 / 3)),
-                                     ("ORG.beneficiaries_served", (50, 57), (50 / 3, 19))):  # fmt: skip
-        out |= {(V, code, "2009", None, None, "value", 20, 27, BEN_CAUSE),
-                (W, code, "2007-2009", None, None, "value", w0, w1, BEN_CAUSE),
-                (W, code, "2007-2009", None, None, "yearly_mean", m0, m1, BEN_CAUSE),
-                (W, code, "2007-2009", None, None, "last_year_value", 20, 27, BEN_CAUSE),
-                (W, code, "2007-2009", None, None, "change_pct", 100, 170, BEN_CAUSE),
-                (B, code, "2009", "sex", "F", "value", 10, 17, BEN_CAUSE),
-                (B, code, "2009", "age_band", "18-59", "value", 20, 27, BEN_CAUSE),
-                (B, code, "2009", "country_of_service", "KEN", "value", 20, 27, BEN_CAUSE),
-                (B, code, "2007-2009", "sex", "F", "value", 26, 33, BEN_CAUSE),
-                (B, code, "2007-2009", "age_band", "18-59", "value", 42, 49, BEN_CAUSE),
-                (B, code, "2007-2009", "country_of_service", "KEN", "value", w0, w1, BEN_CAUSE)}  # fmt: skip
-    out |= {(V, "ORG.projects_active", "2009", None, None, "value", 1, 2, PROJ_CAUSE),
-            (W, "ORG.projects_active", "2007-2009", None, None, "value", 1, 2, PROJ_CAUSE),
-            (W, "ORG.projects_active", "2007-2009", None, None, "yearly_mean", 1, 4 / 3, PROJ_CAUSE),
-            (W, "ORG.projects_active", "2007-2009", None, None, "last_year_value", 1, 2, PROJ_CAUSE),
-            (W, "ORG.projects_active", "2007-2009", None, None, "change_pct", 0, 100, PROJ_CAUSE)}  # fmt: skip
-    for code, v in (("ORG.projects_started", 1), ("P05.projects_active", 1), ("P05.projects_started", 1),
-                    ("P05.budget_started_usd", 500)):  # fmt: skip
-        out |= {(V, code, "2009", None, None, "value", 0, v, PROJ_CAUSE),
-                (W, code, "2007-2009", None, None, "value", 0, v, PROJ_CAUSE),
-                (W, code, "2007-2009", None, None, "yearly_mean", 0, v / 3, PROJ_CAUSE),
-                (W, code, "2007-2009", None, None, "last_year_value", 0, v, PROJ_CAUSE)}  # fmt: skip
+    for code, (w0, w1), (m0, m1) in (
+        ("P01.pre_consular_applicants", (42, 49), (14, 49 / 3)),
+        ("ORG.beneficiaries_served", (50, 57), (50 / 3, 19)),
+    ):
+        out |= {
+            (V, code, "2009", None, None, "value", 20, 27, BEN_CAUSE),
+            (W, code, "2007-2009", None, None, "value", w0, w1, BEN_CAUSE),
+            (W, code, "2007-2009", None, None, "yearly_mean", m0, m1, BEN_CAUSE),
+            (W, code, "2007-2009", None, None, "last_year_value", 20, 27, BEN_CAUSE),
+            (W, code, "2007-2009", None, None, "change_pct", 100, 170, BEN_CAUSE),
+            (B, code, "2009", "sex", "F", "value", 10, 17, BEN_CAUSE),
+            (B, code, "2009", "age_band", "18-59", "value", 20, 27, BEN_CAUSE),
+            (B, code, "2009", "country_of_service", "KEN", "value", 20, 27, BEN_CAUSE),
+            (B, code, "2007-2009", "sex", "F", "value", 26, 33, BEN_CAUSE),
+            (B, code, "2007-2009", "age_band", "18-59", "value", 42, 49, BEN_CAUSE),
+            (B, code, "2007-2009", "country_of_service", "KEN", "value", w0, w1, BEN_CAUSE),
+        }
+    out |= {
+        (V, "ORG.projects_active", "2009", None, None, "value", 1, 2, PROJ_CAUSE),
+        (W, "ORG.projects_active", "2007-2009", None, None, "value", 1, 2, PROJ_CAUSE),
+        (W, "ORG.projects_active", "2007-2009", None, None, "yearly_mean", 1, 4 / 3, PROJ_CAUSE),
+        (W, "ORG.projects_active", "2007-2009", None, None, "last_year_value", 1, 2, PROJ_CAUSE),
+        (W, "ORG.projects_active", "2007-2009", None, None, "change_pct", 0, 100, PROJ_CAUSE),
+    }
+    for code, v in (
+        ("ORG.projects_started", 1),
+        ("P05.projects_active", 1),
+        ("P05.projects_started", 1),
+        ("P05.budget_started_usd", 500),
+    ):
+        out |= {
+            (V, code, "2009", None, None, "value", 0, v, PROJ_CAUSE),
+            (W, code, "2007-2009", None, None, "value", 0, v, PROJ_CAUSE),
+            (W, code, "2007-2009", None, None, "yearly_mean", 0, v / 3, PROJ_CAUSE),
+            (W, code, "2007-2009", None, None, "last_year_value", 0, v, PROJ_CAUSE),
+        }
     return {r[:6] + (round(r[6], 6), round(r[7], 6), r[8]) for r in out}
 
 
@@ -132,8 +174,13 @@ def run(tmp_path_factory) -> dict:
     raw = tmp / "raw"
     build_fixture(raw)
     saved = dict(os.environ)
-    os.environ.update({"REVIEW_EDITIONS_DIR": str(tmp / "editions"), "REVIEW_PACK_DIR": str(tmp / "pack"),
-                       "REVIEW_DISCLOSURE_K": str(K)})  # fmt: skip
+    os.environ.update(
+        {
+            "REVIEW_EDITIONS_DIR": str(tmp / "editions"),
+            "REVIEW_PACK_DIR": str(tmp / "pack"),
+            "REVIEW_DISCLOSURE_K": str(K),
+        }
+    )
     try:
         first = refresh(raw, tmp)
         before = query(first, "select count(*) from marts.rpt_restatement")[0][0]
@@ -145,8 +192,16 @@ def run(tmp_path_factory) -> dict:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    return {"tmp": tmp, "warehouse": second, "edition": edition, "frozen": frozen, "restated_before": before,
-            "pack": tmp / "pack", "edition_pack": edition_pack, "editions": tmp / "editions"}  # fmt: skip
+    return {
+        "tmp": tmp,
+        "warehouse": second,
+        "edition": edition,
+        "frozen": frozen,
+        "restated_before": before,
+        "pack": tmp / "pack",
+        "edition_pack": edition_pack,
+        "editions": tmp / "editions",
+    }
 
 
 @pytest.fixture
@@ -176,21 +231,35 @@ def test_edition_is_immutable(env):
     assert manifest["edition"] == "march" and manifest["k"] == K
     assert len(manifest["code_version"]) in (40, 7) or manifest["code_version"] == "unknown"
     assert {(s["kind"], s["file_name"], s["status"]) for s in manifest["source_files"]} >= {
-        ("projects", "p_fix.csv", "rejected"), ("beneficiaries", "b_2010.csv", "loaded")}  # fmt: skip
+        ("projects", "p_fix.csv", "rejected"),
+        ("beneficiaries", "b_2010.csv", "loaded"),
+    }
     assert all(len(s["sha256"]) == 64 for s in manifest["source_files"])
 
 
 def test_edition_values_in_the_warehouse_are_the_frozen_ones(env):
     frozen = pl.read_parquet(env["edition"] / "values.parquet")
-    cols = ["table_name", "indicator_code", "period", "dimension", "dimension_value", "measure", "value",
-            "obs_status", "conf_status"]  # fmt: skip
+    cols = [
+        "table_name",
+        "indicator_code",
+        "period",
+        "dimension",
+        "dimension_value",
+        "measure",
+        "value",
+        "obs_status",
+        "conf_status",
+    ]
     in_db = query(env["warehouse"], f"select {', '.join(cols)} from marts.edition_values where edition = 'march'")
     assert sorted(in_db, key=str) == sorted(frozen.select(cols).rows(), key=str)
     assert query(env["warehouse"], "select distinct edition from marts.edition_values") == [("march",)]
     # the 2009 pre-consular figure of March is still 20 in the edition, 27 in the current build
-    assert query(env["warehouse"], "select value from marts.edition_values where edition = 'march' and "
-                 "table_name = 'fct_indicator_values' and indicator_code = 'P01.pre_consular_applicants' and "
-                 "period = '2009' and measure = 'value'") == [(20.0,)]  # fmt: skip
+    assert query(
+        env["warehouse"],
+        "select value from marts.edition_values where edition = 'march' and "
+        "table_name = 'fct_indicator_values' and indicator_code = 'P01.pre_consular_applicants' and "
+        "period = '2009' and measure = 'value'",
+    ) == [(20.0,)]
 
 
 def test_the_edition_protects_small_cells(env):
@@ -198,24 +267,37 @@ def test_the_edition_protects_small_cells(env):
     b = pl.read_parquet(e / "fct_indicator_breakdown.parquet")
     assert b.filter((pl.col("value") >= 1) & (pl.col("value") <= K)).is_empty()
     # the two girls of 2006: nothing of their breakdowns is published, only withheld-group markers
-    girls = b.filter(pl.col("indicator_code").is_in(["P11.trafficked_persons_assisted", "ORG.beneficiaries_served"])
-                     & (pl.col("period") == "2006"))  # fmt: skip
+    girls = b.filter(
+        pl.col("indicator_code").is_in(["P11.trafficked_persons_assisted", "ORG.beneficiaries_served"])
+        & (pl.col("period") == "2006")
+    )
     assert girls.height > 0 and girls["dimension_value"].null_count() == girls.height
     assert set(girls["conf_status"]) == {"C"} and set(girls["obs_status"]) == {"Q"}
     # brute force: every relation between the published tables, propagated; nothing is recovered
-    found = recover(b, pl.read_parquet(e / "fct_indicator_values.parquet"),
-                    pl.read_parquet(e / "fct_indicator_window.parquet"), pl.read_parquet(e / "dim_indicator.parquet"), K)  # fmt: skip
+    found = recover(
+        b,
+        pl.read_parquet(e / "fct_indicator_values.parquet"),
+        pl.read_parquet(e / "fct_indicator_window.parquet"),
+        pl.read_parquet(e / "dim_indicator.parquet"),
+        K,
+    )
     assert found == {}
     # the internal mart keeps the exact values
-    assert query(env["warehouse"], "select value from marts.fct_indicator_breakdown where indicator_code = "
-                 "'P11.trafficked_persons_assisted' and period = '2006' and dimension = 'age_band'") == [(2.0,)]  # fmt: skip
+    assert query(
+        env["warehouse"],
+        "select value from marts.fct_indicator_breakdown where indicator_code = "
+        "'P11.trafficked_persons_assisted' and period = '2006' and dimension = 'age_band'",
+    ) == [(2.0,)]
 
 
 def test_restatement_lists_exactly_the_changed_values(env):
     assert env["restated_before"] == 0  # no edition yet in the first refresh
-    rows = query(env["warehouse"], "select table_name, indicator_code, period, dimension, dimension_value, measure, "
-                 "round(edition_value, 6), round(current_value, 6), causes from marts.rpt_restatement "
-                 "where edition = 'march'")  # fmt: skip
+    rows = query(
+        env["warehouse"],
+        "select table_name, indicator_code, period, dimension, dimension_value, measure, "
+        "round(edition_value, 6), round(current_value, 6), causes from marts.rpt_restatement "
+        "where edition = 'march'",
+    )
     got = {r[:6] + (float(r[6]), float(r[7]), r[8]) for r in rows}
     assert len(rows) == len(got)
     assert got == _expected_restatement()
@@ -258,16 +340,27 @@ def test_pack_opens_in_headless_chromium(env, tmp_path):
             pytest.fail("chromium is missing: `make chromium` installs Debian's package")
         pytest.skip("chromium is not installed and this user cannot install it (sudo apt-get install chromium)")
     url = (env["pack"] / "review.html").resolve().as_uri()
-    base = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}"]  # fmt: skip
+    base = [
+        exe,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     shot = tmp_path / "review.png"
-    r = subprocess.run([*base, f"--screenshot={shot}", "--window-size=1280,4000", url],
-                       capture_output=True, text=True, timeout=180)  # fmt: skip
+    r = subprocess.run(
+        [*base, f"--screenshot={shot}", "--window-size=1280,4000", url], capture_output=True, text=True, timeout=180
+    )
     assert shot.exists() and shot.stat().st_size > 20_000, r.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    r = subprocess.run([*base, "--enable-logging=stderr", "--v=0", "--dump-dom", url],
-                       capture_output=True, text=True, timeout=180)  # fmt: skip
+    r = subprocess.run(
+        [*base, "--enable-logging=stderr", "--v=0", "--dump-dom", url], capture_output=True, text=True, timeout=180
+    )
     dom = r.stdout
     assert dom.count('class="point"') == 12
     assert "Organisation-wide figures" in dom and "Data quality" in dom
@@ -280,15 +373,27 @@ def test_xlsx_numbers_equal_the_marts(env):
     from openpyxl import load_workbook
 
     wb = load_workbook(env["pack"] / "review.xlsx", data_only=False)
-    assert {f"Point {p}" for p in range(1, 13)} | {"Definitions", "Reconciliation", "Organisation"} <= set(wb.sheetnames)
+    assert {f"Point {p}" for p in range(1, 13)} | {"Definitions", "Reconciliation", "Organisation"} <= set(
+        wb.sheetnames
+    )
     con = duckdb.connect(str(env["warehouse"]), read_only=True)
     try:
-        values = {(c, y): v for c, y, v in con.execute(
-            "select indicator_code, year, value from marts.fct_indicator_values").fetchall()}  # fmt: skip
-        window = {c: (v, m, ch) for c, v, m, ch in con.execute(
-            "select indicator_code, value, yearly_mean, change_pct from marts.fct_indicator_window").fetchall()}  # fmt: skip
-        breakdown = {r[:4]: r[4] for r in con.execute(
-            "select indicator_code, period, dimension, dimension_value, value from marts.fct_indicator_breakdown").fetchall()}  # fmt: skip
+        values = {
+            (c, y): v
+            for c, y, v in con.execute("select indicator_code, year, value from marts.fct_indicator_values").fetchall()
+        }
+        window = {
+            c: (v, m, ch)
+            for c, v, m, ch in con.execute(
+                "select indicator_code, value, yearly_mean, change_pct from marts.fct_indicator_window"
+            ).fetchall()
+        }
+        breakdown = {
+            r[:4]: r[4]
+            for r in con.execute(
+                "select indicator_code, period, dimension, dimension_value, value from marts.fct_indicator_breakdown"
+            ).fetchall()
+        }
         definitions = con.execute("select indicator_code, name, definition from marts.dim_indicator").fetchall()
     finally:
         con.close()
@@ -297,7 +402,7 @@ def test_xlsx_numbers_equal_the_marts(env):
         rows = list(wb[title].iter_rows(values_only=True))
         start = next(i for i, r in enumerate(rows) if r and r[0] == "Indicator")
         header = rows[start]
-        for r in rows[start + 1:]:
+        for r in rows[start + 1 :]:
             if not r or not r[0] or "." not in str(r[0]):
                 break
             code = r[0]
@@ -337,13 +442,22 @@ def test_text_that_a_spreadsheet_would_run_is_neutralised(env, tmp_path):
     from pipelines.publication.editions import load_edition
     from pipelines.publication.pack import neutralise, write_csvs, write_xlsx
 
-    assert neutralise("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert neutralise('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert [neutralise(s) for s in ("+1", "-2+3", "@SUM(A1)", "\tx", "fine", 5, -3.5)] == [
-        "'+1", "'-2+3", "'@SUM(A1)", "'\tx", "fine", 5, -3.5]  # fmt: skip
+        "'+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tx",
+        "fine",
+        5,
+        -3.5,
+    ]
     pub = load_edition("march")
     pub.frames["dim_indicator"] = pub["dim_indicator"].with_columns(
-        definition=pl.when(pl.col("indicator_code") == "ORG.projects_active").then(pl.lit("=1+1"))
-        .otherwise(pl.col("definition")))  # fmt: skip
+        definition=pl.when(pl.col("indicator_code") == "ORG.projects_active")
+        .then(pl.lit("=1+1"))
+        .otherwise(pl.col("definition"))
+    )
     write_xlsx(pub, tmp_path / "x.xlsx")
     ws = load_workbook(tmp_path / "x.xlsx")["Definitions"]
     cell = next(r[3] for r in ws.iter_rows() if r[0].value == "ORG.projects_active")

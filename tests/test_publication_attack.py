@@ -22,12 +22,15 @@ MEASURES = ("persons", "records")
 
 
 def _windows(window: pl.DataFrame) -> dict[str, list[str]]:
-    return {f"{s}-{e}": [str(y) for y in range(s, e + 1)]
-            for s, e in window.select("window_start", "window_end").unique().iter_rows()}  # fmt: skip
+    return {
+        f"{s}-{e}": [str(y) for y in range(s, e + 1)]
+        for s, e in window.select("window_start", "window_end").unique().iter_rows()
+    }
 
 
-def recover(breakdown: pl.DataFrame, values: pl.DataFrame, window: pl.DataFrame, dim_indicator: pl.DataFrame,
-            k: int) -> dict[tuple, float]:  # fmt: skip
+def recover(
+    breakdown: pl.DataFrame, values: pl.DataFrame, window: pl.DataFrame, dim_indicator: pl.DataFrame, k: int
+) -> dict[tuple, float]:
     """Suppressed cells the attacker pins down: {(indicator, period, dimension, value): value}."""
     measure = dict(dim_indicator.select("indicator_code", "measure").iter_rows())
     windows = _windows(window)
@@ -85,7 +88,7 @@ def recover(breakdown: pl.DataFrame, values: pl.DataFrame, window: pl.DataFrame,
             rel = ">="
         if rel:
             constraints.append((rel, terms, t))
-    for (c, d, v), periods in rows.items():
+    for c, d, v in rows:
         for label, years in windows.items():
             if (c, d, label) in withheld:
                 continue
@@ -100,12 +103,18 @@ def recover(breakdown: pl.DataFrame, values: pl.DataFrame, window: pl.DataFrame,
     # ORG.beneficiaries_served >= every person indicator, by country
     for key in list(lo):
         c, p, d, v = key
-        if d in ("country_of_service", "destination_country") and measure[c] == "persons" and c != "ORG.beneficiaries_served":
+        if (
+            d in ("country_of_service", "destination_country")
+            and measure[c] == "persons"
+            and c != "ORG.beneficiaries_served"
+        ):
             constraints.append((">=", [(1, ("ORG.beneficiaries_served", p, d, v)), (-1, key)], 0))
     # a published share numerator is a cell
-    for c, y, num in values.filter(pl.col("indicator_code") == "P01.migrant_training_women_pct").select(
-        "indicator_code", "year", "numerator"
-    ).iter_rows():
+    for _c, y, num in (
+        values.filter(pl.col("indicator_code") == "P01.migrant_training_women_pct")
+        .select("indicator_code", "year", "numerator")
+        .iter_rows()
+    ):
         if num is not None:
             constraints.append(("=", [(1, ("P01.migrant_training_participants", str(y), "sex", "F"))], num))
 
@@ -162,11 +171,13 @@ def enumerate_solutions(cells: dict[str, str], total: float, k: int, rel: str = 
 def _one_group(cells: dict[str, tuple[float | None, str]], total: float, dim: str = "sex"):
     b = pl.DataFrame(
         [("T.p", "2005", dim, v, x, conf) for v, (x, conf) in cells.items()],
-        schema=["indicator_code", "period", "dimension", "dimension_value", "value", "conf_status"], orient="row",
+        schema=["indicator_code", "period", "dimension", "dimension_value", "value", "conf_status"],
+        orient="row",
     )
     values = pl.DataFrame({"indicator_code": ["T.p"], "year": [2005], "value": [total], "numerator": [None]})
-    window = pl.DataFrame(schema={"indicator_code": pl.String, "window_start": pl.Int64, "window_end": pl.Int64,
-                                  "value": pl.Float64})  # fmt: skip
+    window = pl.DataFrame(
+        schema={"indicator_code": pl.String, "window_start": pl.Int64, "window_end": pl.Int64, "value": pl.Float64}
+    )
     ind = pl.DataFrame({"indicator_code": ["T.p"], "measure": ["persons"]})
     return b, values, window, ind
 

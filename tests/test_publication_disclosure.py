@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from test_publication_attack import enumerate_solutions, recover
 
 from pipelines.publication.disclosure import DOMAINS, Table, control_table, disclosure_k
 from pipelines.publication.published import apply_control, decide
-from test_publication_attack import enumerate_solutions, recover
 
 K = 5
 WINDOW = [(2007, 2009)]
@@ -65,9 +65,18 @@ def test_records_suppress_whole_rows_across_the_window():
     # Records: window = 2007 + 2008 + 2009 for every row. A = 2 in 2007 (and in the window) is primary.
     # Its partner row must be suppressed in every window period too, or B_2007 = B_W - B_2008 - B_2009.
     # B's 2008 cell then needs a partner of its own in 2008: C. Everything ends suppressed.
-    cells = {("2007", "A"): 2, ("2007-2009", "A"): 2,
-             ("2007", "B"): 50, ("2008", "B"): 40, ("2009", "B"): 30, ("2007-2009", "B"): 120,
-             ("2007", "C"): 60, ("2008", "C"): 60, ("2009", "C"): 60, ("2007-2009", "C"): 180}  # fmt: skip
+    cells = {
+        ("2007", "A"): 2,
+        ("2007-2009", "A"): 2,
+        ("2007", "B"): 50,
+        ("2008", "B"): 40,
+        ("2009", "B"): 30,
+        ("2007-2009", "B"): 120,
+        ("2007", "C"): 60,
+        ("2008", "C"): 60,
+        ("2009", "C"): 60,
+        ("2007-2009", "C"): 180,
+    }
     totals = {"2007": 112, "2008": 100, "2009": 90, "2007-2009": 302}
     st, w = statuses(cells, totals, measure="records", dim="country_of_service", domain=())
     assert not w
@@ -87,59 +96,131 @@ def test_years_outside_the_window_are_independent():
 
 def _marts():
     """Two indicators: a person indicator (sex, age_band, countries) and ORG; years 2005 and 2007-2009."""
-    ind = pl.DataFrame({
-        "indicator_code": ["ORG.beneficiaries_served", "P11.trafficked_persons_assisted", "P01.health_assessments"],
-        "strategy_point": [None, 11, 1], "measure": ["persons", "persons", "records"],
-        "unit": ["persons", "persons", "records"], "service_type": [None, "trafficking_assistance", "health_assessment"],
-        "reached_point": [None, None, None], "share_attribute": [None, None, None], "share_value": [None, None, None],
-    })  # fmt: skip
+    ind = pl.DataFrame(
+        {
+            "indicator_code": ["ORG.beneficiaries_served", "P11.trafficked_persons_assisted", "P01.health_assessments"],
+            "strategy_point": [None, 11, 1],
+            "measure": ["persons", "persons", "records"],
+            "unit": ["persons", "persons", "records"],
+            "service_type": [None, "trafficking_assistance", "health_assessment"],
+            "reached_point": [None, None, None],
+            "share_attribute": [None, None, None],
+            "share_value": [None, None, None],
+        }
+    )
     years = ["2005", "2007", "2008", "2009"]
     cells = []
     # P11: a sensitive indicator with small cells: one girl in THA in 2007, etc.
     p11 = {
         "2005": {"sex": {"F": 3}, "age_band": {"0-17": 1, "18-59": 2}, "country_of_service": {"THA": 3}},
-        "2007": {"sex": {"F": 12, "M": 9}, "age_band": {"0-17": 2, "18-59": 19}, "country_of_service": {"THA": 14, "KHM": 7}},
-        "2008": {"sex": {"F": 20, "M": 10}, "age_band": {"0-17": 8, "18-59": 20, "60+": 2}, "country_of_service": {"THA": 25, "KHM": 4, "LAO": 1}},
+        "2007": {
+            "sex": {"F": 12, "M": 9},
+            "age_band": {"0-17": 2, "18-59": 19},
+            "country_of_service": {"THA": 14, "KHM": 7},
+        },
+        "2008": {
+            "sex": {"F": 20, "M": 10},
+            "age_band": {"0-17": 8, "18-59": 20, "60+": 2},
+            "country_of_service": {"THA": 25, "KHM": 4, "LAO": 1},
+        },
         "2009": {"sex": {"F": 15, "M": 15}, "age_band": {"18-59": 30}, "country_of_service": {"THA": 30}},
-        "2007-2009": {"sex": {"F": 47, "M": 34}, "age_band": {"0-17": 10, "18-59": 69, "60+": 2}, "country_of_service": {"THA": 69, "KHM": 11, "LAO": 1}},
-    }  # fmt: skip
+        "2007-2009": {
+            "sex": {"F": 47, "M": 34},
+            "age_band": {"0-17": 10, "18-59": 69, "60+": 2},
+            "country_of_service": {"THA": 69, "KHM": 11, "LAO": 1},
+        },
+    }
     org = {
-        p: {"sex": {"F": 100 + 5 * i, "M": 90, "U": 4}, "country_of_service": {"THA": 40 + i, "KHM": 30, "LAO": 3 + i, "KEN": 21}}
+        p: {
+            "sex": {"F": 100 + 5 * i, "M": 90, "U": 4},
+            "country_of_service": {"THA": 40 + i, "KHM": 30, "LAO": 3 + i, "KEN": 21},
+        }
         for i, p in enumerate(years + ["2007-2009"])
-    }  # fmt: skip
+    }
     rec = {  # records: 2007-2009 = sum of years
         "2005": {"country_of_service": {"KEN": 40, "UGA": 2}},
         "2007": {"country_of_service": {"KEN": 50, "UGA": 3, "TZA": 20}},
         "2008": {"country_of_service": {"KEN": 60, "UGA": 10, "TZA": 20}},
         "2009": {"country_of_service": {"KEN": 70, "TZA": 4}},
-    }  # fmt: skip
-    rec["2007-2009"] = {"country_of_service": {v: sum(rec[y]["country_of_service"].get(v, 0) for y in years[1:])
-                                               for v in ("KEN", "UGA", "TZA")}}  # fmt: skip
-    for code, data in (("P11.trafficked_persons_assisted", p11), ("ORG.beneficiaries_served", org), ("P01.health_assessments", rec)):
+    }
+    rec["2007-2009"] = {
+        "country_of_service": {
+            v: sum(rec[y]["country_of_service"].get(v, 0) for y in years[1:]) for v in ("KEN", "UGA", "TZA")
+        }
+    }
+    for code, data in (
+        ("P11.trafficked_persons_assisted", p11),
+        ("ORG.beneficiaries_served", org),
+        ("P01.health_assessments", rec),
+    ):
         for p, dims in data.items():
             for d, vals in dims.items():
                 cells += [(code, p, d, v, float(x)) for v, x in vals.items() if x]
     b = pl.DataFrame(cells, schema=["indicator_code", "period", "dimension", "dimension_value", "value"], orient="row")
-    b = b.with_columns(strategy_point=pl.lit(None, pl.Int32), numerator=pl.lit(None, pl.Float64),
-                       denominator=pl.lit(None, pl.Float64), unit=pl.lit("persons"))  # fmt: skip
+    b = b.with_columns(
+        strategy_point=pl.lit(None, pl.Int32),
+        numerator=pl.lit(None, pl.Float64),
+        denominator=pl.lit(None, pl.Float64),
+        unit=pl.lit("persons"),
+    )
     tot = {("P11.trafficked_persons_assisted", p): sum(p11[p]["sex"].values()) for p in p11}
     tot |= {("ORG.beneficiaries_served", p): sum(org[p]["sex"].values()) for p in org}
     tot |= {("P01.health_assessments", p): sum(rec[p]["country_of_service"].values()) for p in rec}
-    values = pl.DataFrame([(c, None, int(p), t, None, None, "persons") for (c, p), t in tot.items() if "-" not in p],
-                          schema=["indicator_code", "strategy_point", "year", "value", "numerator", "denominator", "unit"],
-                          orient="row")  # fmt: skip
-    window = pl.DataFrame([(c, None, 2007, 2009, t, None, None, None, None, None, None, "persons", "distinct")
-                           for (c, p), t in tot.items() if "-" in p],
-                          schema=["indicator_code", "strategy_point", "window_start", "window_end", "value", "numerator",
-                                  "denominator", "yearly_mean", "first_year_value", "last_year_value", "change_pct",
-                                  "unit", "window_rule"], orient="row")  # fmt: skip
-    rec_tab = pl.DataFrame({"indicator_code": [], "period": [], "dimension": [], "dimension_value": [], "published_value": [],
-                            "computed_value": [], "holds": []},
-                           schema={"indicator_code": pl.String, "period": pl.String, "dimension": pl.String,
-                                   "dimension_value": pl.String, "published_value": pl.Float64,
-                                   "computed_value": pl.Float64, "holds": pl.Boolean})  # fmt: skip
-    return {"dim_indicator": ind, "fct_indicator_breakdown": b, "fct_indicator_values": values,
-            "fct_indicator_window": window, "rpt_reconciliation": rec_tab}  # fmt: skip
+    values = pl.DataFrame(
+        [(c, None, int(p), t, None, None, "persons") for (c, p), t in tot.items() if "-" not in p],
+        schema=["indicator_code", "strategy_point", "year", "value", "numerator", "denominator", "unit"],
+        orient="row",
+    )
+    window = pl.DataFrame(
+        [
+            (c, None, 2007, 2009, t, None, None, None, None, None, None, "persons", "distinct")
+            for (c, p), t in tot.items()
+            if "-" in p
+        ],
+        schema=[
+            "indicator_code",
+            "strategy_point",
+            "window_start",
+            "window_end",
+            "value",
+            "numerator",
+            "denominator",
+            "yearly_mean",
+            "first_year_value",
+            "last_year_value",
+            "change_pct",
+            "unit",
+            "window_rule",
+        ],
+        orient="row",
+    )
+    rec_tab = pl.DataFrame(
+        {
+            "indicator_code": [],
+            "period": [],
+            "dimension": [],
+            "dimension_value": [],
+            "published_value": [],
+            "computed_value": [],
+            "holds": [],
+        },
+        schema={
+            "indicator_code": pl.String,
+            "period": pl.String,
+            "dimension": pl.String,
+            "dimension_value": pl.String,
+            "published_value": pl.Float64,
+            "computed_value": pl.Float64,
+            "holds": pl.Boolean,
+        },
+    )
+    return {
+        "dim_indicator": ind,
+        "fct_indicator_breakdown": b,
+        "fct_indicator_values": values,
+        "fct_indicator_window": window,
+        "rpt_reconciliation": rec_tab,
+    }
 
 
 def test_hand_made_marts_resist_subtraction():

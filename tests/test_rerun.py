@@ -17,7 +17,6 @@ import shutil
 
 import duckdb
 import pytest
-
 from conftest import EXPENDITURE_COLUMNS, ingest_metadata, query, refresh_run, write_extract
 
 pytestmark = pytest.mark.slow
@@ -66,9 +65,12 @@ def runs(e2e_refresh, tmp_path_factory):
     wh1, res1 = e2e_refresh["warehouse"], e2e_refresh["result"]
     snap1 = snapshot(wh1)
     vals1 = keyed(wh1, "marts.fct_indicator_values", ["indicator_code", "year"], ["value", "numerator", "denominator"])
-    win1 = keyed(wh1, "marts.fct_indicator_window", ["indicator_code", "window_start", "window_end"],
-                 ["value", "numerator", "denominator", "yearly_mean", "first_year_value", "last_year_value",
-                  "change_pct"])  # fmt: skip
+    win1 = keyed(
+        wh1,
+        "marts.fct_indicator_window",
+        ["indicator_code", "window_start", "window_end"],
+        ["value", "numerator", "denominator", "yearly_mean", "first_year_value", "last_year_value", "change_pct"],
+    )
 
     # Rebuilt although nothing changed (a refresh with nothing new is not rebuilt: test_operations.py),
     # so that the comparison is of two builds.
@@ -81,28 +83,53 @@ def runs(e2e_refresh, tmp_path_factory):
     runs_after_2 = query(wh2, "select count(distinct run_id) from audit.refresh_files")[0][0]
 
     # A later re-delivery correcting one value: AA.0003 2009, -50 -> 25.
-    write_extract(raw, "expenditures", "e_2010_03.csv", EXPENDITURE_COLUMNS, [
-        ["AA.0003", "2009", "25", "2010-04-01T00:00:00Z"],
-    ])  # fmt: skip
+    write_extract(
+        raw,
+        "expenditures",
+        "e_2010_03.csv",
+        EXPENDITURE_COLUMNS,
+        [
+            ["AA.0003", "2009", "25", "2010-04-01T00:00:00Z"],
+        ],
+    )
     wh3, res3 = refresh_run(raw, tmp)
     snap3 = snapshot(wh3)
     vals3 = keyed(wh3, "marts.fct_indicator_values", ["indicator_code", "year"], ["value", "numerator", "denominator"])
-    win3 = keyed(wh3, "marts.fct_indicator_window", ["indicator_code", "window_start", "window_end"],
-                 ["value", "numerator", "denominator", "yearly_mean", "first_year_value", "last_year_value",
-                  "change_pct"])  # fmt: skip
+    win3 = keyed(
+        wh3,
+        "marts.fct_indicator_window",
+        ["indicator_code", "window_start", "window_end"],
+        ["value", "numerator", "denominator", "yearly_mean", "first_year_value", "last_year_value", "change_pct"],
+    )
     return {
-        "res1": res1, "res2": res2, "res3": res3, "snap1": snap1, "snap2": snap2, "snap3": snap3,
-        "vals1": vals1, "vals3": vals3, "win1": win1, "win3": win3, "runs_after_2": runs_after_2,
+        "res1": res1,
+        "res2": res2,
+        "res3": res3,
+        "snap1": snap1,
+        "snap2": snap2,
+        "snap3": snap3,
+        "vals1": vals1,
+        "vals3": vals3,
+        "win1": win1,
+        "win3": win3,
+        "runs_after_2": runs_after_2,
         "lake": tmp / "lake",
-    }  # fmt: skip
+    }
 
 
 def test_rerun_changes_no_value(runs):
     s1, s2 = runs["snap1"], runs["snap2"]
     assert set(s1) == set(s2)
-    for t in ("marts", "fct_indicator_values"), ("marts", "fct_indicator_window"), ("marts", "fct_indicator_breakdown"), \
-            ("marts", "dim_indicator"), ("marts", "dim_strategy_point"), ("audit", "rejected_rows"), \
-            ("audit", "held_rows"), ("audit", "rejected_files"):  # fmt: skip
+    for t in (
+        ("marts", "fct_indicator_values"),
+        ("marts", "fct_indicator_window"),
+        ("marts", "fct_indicator_breakdown"),
+        ("marts", "dim_indicator"),
+        ("marts", "dim_strategy_point"),
+        ("audit", "rejected_rows"),
+        ("audit", "held_rows"),
+        ("audit", "rejected_files"),
+    ):
         assert t in s1, f"{t} missing"
         assert len(s1[t]) > 0, f"{t} is empty: nothing compared"
     changed = [t for t in s1 if s1[t] != s2[t]]
@@ -159,9 +186,14 @@ def test_correction_leaves_everything_else_unchanged(runs):
     # corrected expenditure series is judged again; the values' provenance: the new file feeds them) may
     # move; breakdowns, dimensions and the audit of bad input may not (the new file has no bad, held or
     # rejected row).
-    assert set(changed) <= {("marts", "fct_indicator_values"), ("marts", "fct_indicator_window"),
-                            ("marts", "rpt_reconciliation"), ("marts", "rpt_plausibility"),
-                            ("audit", "source_files"), ("marts", "rpt_value_provenance")}  # fmt: skip
+    assert set(changed) <= {
+        ("marts", "fct_indicator_values"),
+        ("marts", "fct_indicator_window"),
+        ("marts", "rpt_reconciliation"),
+        ("marts", "rpt_plausibility"),
+        ("audit", "source_files"),
+        ("marts", "rpt_value_provenance"),
+    }
     assert ("marts", "fct_indicator_values") in changed
     # The files seen: exactly one more, the new delivery, loaded.
     added = set(s3[("audit", "source_files")]) - set(s1[("audit", "source_files")])

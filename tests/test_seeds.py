@@ -34,11 +34,25 @@ EXPECTED_SERVICE_TYPES = {
 }
 
 EXPECTED_ACTIVITY_TYPES = [
-    "pre_consular", "migrant_training", "migration_health", "resettlement",
-    "migration_law", "capacity_building", "migration_development",
-    "irregular_migration", "research_data", "dialogue", "integration",
-    "emergency", "post_crisis", "avrr", "ct_prevention", "ct_capacity",
-    "ct_assistance", "labour_migration", "other",
+    "pre_consular",
+    "migrant_training",
+    "migration_health",
+    "resettlement",
+    "migration_law",
+    "capacity_building",
+    "migration_development",
+    "irregular_migration",
+    "research_data",
+    "dialogue",
+    "integration",
+    "emergency",
+    "post_crisis",
+    "avrr",
+    "ct_prevention",
+    "ct_capacity",
+    "ct_assistance",
+    "labour_migration",
+    "other",
 ]
 
 

@@ -32,7 +32,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import query, refresh_run
 from support.money import TOTAL, money_fixture
 from test_warehouse_e2e import WINDOW, WINDOW_EXPECTED, YEARS
@@ -50,7 +49,9 @@ FACTS = {
 
 
 def _java_problem() -> str | None:
-    java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")) if os.environ.get("JAVA_HOME") else None
+    java = (
+        shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")) if os.environ.get("JAVA_HOME") else None
+    )
     java = java or shutil.which("java")
     if not java:
         return "no `java` on PATH (nor in JAVA_HOME)"
@@ -69,8 +70,10 @@ def spark_refresh(e2e_refresh, tmp_path_factory) -> dict:
     if problem:
         if os.environ.get("REVIEW_SKIP_SPARK") == "1":
             pytest.skip(f"REVIEW_SKIP_SPARK=1 and {problem}")
-        pytest.fail(f"The Spark parity test needs Java 17+: {problem}. Install it (e.g. apt-get install "
-                    "openjdk-17-jre-headless) or set REVIEW_SKIP_SPARK=1 to skip deliberately.")  # fmt: skip
+        pytest.fail(
+            f"The Spark parity test needs Java 17+: {problem}. Install it (e.g. apt-get install "
+            "openjdk-17-jre-headless) or set REVIEW_SKIP_SPARK=1 to skip deliberately."
+        )
     from pipelines.definitions import build_defs
 
     tmp = tmp_path_factory.mktemp("spark")
@@ -78,7 +81,12 @@ def spark_refresh(e2e_refresh, tmp_path_factory) -> dict:
         if (e2e_refresh["tmp"] / part).exists():
             shutil.copytree(e2e_refresh["tmp"] / part, tmp / part)
     warehouse, result = refresh_run(tmp / "raw", tmp, defs=build_defs("spark"))
-    return {"tmp": tmp, "warehouse": warehouse, "result": result, "spark_marts": tmp / "warehouse" / "spark" / "warehouse" / "marts.db"}
+    return {
+        "tmp": tmp,
+        "warehouse": warehouse,
+        "result": result,
+        "spark_marts": tmp / "warehouse" / "spark" / "warehouse" / "marts.db",
+    }
 
 
 def _spark_relation(spark_refresh, table: str) -> str:
@@ -154,12 +162,16 @@ def test_spark_spot_checks_against_hand_worked_values(spark_refresh):
     con = duckdb.connect()
     try:
         values = _spark_relation(spark_refresh, "fct_indicator_values")
-        served = dict(con.execute(
-            f"select year, value from {values} where indicator_code = 'ORG.beneficiaries_served'").fetchall())
+        served = dict(
+            con.execute(
+                f"select year, value from {values} where indicator_code = 'ORG.beneficiaries_served'"
+            ).fetchall()
+        )
         # 2005 A | 2006 N | 2007 A B C J N | 2008 A B D E F L | 2009 B C E F G H K P | 2010 A | 2011 none
         assert [served[y] for y in YEARS] == [1, 1, 5, 6, 8, 1, 0]
-        spent = dict(con.execute(
-            f"select year, value from {values} where indicator_code = 'ORG.expenditure_usd'").fetchall())
+        spent = dict(
+            con.execute(f"select year, value from {values} where indicator_code = 'ORG.expenditure_usd'").fetchall()
+        )
         # 2006 100 | 2007 200+1000 | 2008 350+1500.5+400+80 | 2009 -50 | 2011 50 (exact: to the bit)
         assert [repr(spent[y]) for y in YEARS] == [repr(float(v)) for v in (0, 100, 1200, 2330.5, -50, 0, 50)]
 
@@ -170,14 +182,22 @@ def test_spark_spot_checks_against_hand_worked_values(spark_refresh):
             code: (col, got[code][i], exp[i])
             for code, exp in WINDOW_EXPECTED.items()
             for i, col in enumerate(cols)
-            if not _same(None if got[code][i] is None else float(got[code][i]), None if exp[i] is None else float(exp[i]))
+            if not _same(
+                None if got[code][i] is None else float(got[code][i]), None if exp[i] is None else float(exp[i])
+            )
         }
         assert not bad, f"window values (code: column, spark, hand-worked): {bad}"
 
         breakdown = _spark_relation(spark_refresh, "fct_indicator_breakdown")
-        by = lambda dim: dict(con.execute(  # noqa: E731
-            f"select dimension_value, value from {breakdown} where indicator_code = 'ORG.beneficiaries_served' "
-            f"and period = '{WINDOW}' and dimension = '{dim}'").fetchall())  # fmt: skip
+
+        def by(dim):
+            return dict(
+                con.execute(
+                    f"select dimension_value, value from {breakdown} where indicator_code = 'ORG.beneficiaries_served' "
+                    f"and period = '{WINDOW}' and dimension = '{dim}'"
+                ).fetchall()
+            )
+
         # latest record in the window: A S03 F, B S07 M, C S60 F, J F, N F, D M, E F, F M, L F, G F, H M, K M, P S09 M
         assert by("sex") == {"F": 7, "M": 6}
         assert by("age_band") == {"18-59": 7, "0-17": 3, "60+": 2, "unknown": 1}
@@ -186,8 +206,10 @@ def test_spark_spot_checks_against_hand_worked_values(spark_refresh):
 
 
 def test_same_reconciliation_verdicts_in_the_published_files(e2e_refresh, spark_refresh):
-    sql = ("select indicator_code, period, dimension, dimension_value, published_value, qualifier, computed_value, "
-           "holds from marts.rpt_reconciliation order by all")  # fmt: skip
+    sql = (
+        "select indicator_code, period, dimension, dimension_value, published_value, qualifier, computed_value, "
+        "holds from marts.rpt_reconciliation order by all"
+    )
     duck = query(e2e_refresh["warehouse"], sql)
     spark = query(spark_refresh["warehouse"], sql)
     assert len(duck) == 31
@@ -196,16 +218,16 @@ def test_same_reconciliation_verdicts_in_the_published_files(e2e_refresh, spark_
     # the published file holds the audit tables too (the same row counts as the DuckDB build)
     for table in ("audit.rejected_rows", "audit.rejected_files", "audit.held_rows", "audit.source_files"):
         assert query(spark_refresh["warehouse"], f"select count(*) from {table}") == query(
-            e2e_refresh["warehouse"], f"select count(*) from {table}"), table
+            e2e_refresh["warehouse"], f"select count(*) from {table}"
+        ), table
     runs = query(spark_refresh["warehouse"], "select count(*), bool_and(published) from audit.refresh_log")
     assert runs == [(1, True)]
 
 
 def test_reconciliation_check_ran_on_spark(spark_refresh):
     evals = [
-        e for e in spark_refresh["result"].get_asset_check_evaluations()
-        if e.check_name == "published_figures_hold"
-    ]  # fmt: skip
+        e for e in spark_refresh["result"].get_asset_check_evaluations() if e.check_name == "published_figures_hold"
+    ]
     assert len(evals) == 1
     assert evals[0].metadata["figures"].value == 31
 
@@ -224,13 +246,18 @@ def test_order_dependent_amounts_are_exact_on_spark(spark_refresh, tmp_path_fact
         got = con.execute(
             f"select indicator_code, value from read_parquet('{marts}/fct_indicator_values/*.parquet') "
             "where year = 2009 and indicator_code in ('ORG.expenditure_usd', 'P04.expenditure_usd', "
-            "'P04.budget_started_usd') order by 1").fetchall()  # fmt: skip
+            "'P04.budget_started_usd') order by 1"
+        ).fetchall()
         window = con.execute(
             f"select value, yearly_mean from read_parquet('{marts}/fct_indicator_window/*.parquet') "
-            "where indicator_code = 'ORG.expenditure_usd'").fetchall()  # fmt: skip
+            "where indicator_code = 'ORG.expenditure_usd'"
+        ).fetchall()
     finally:
         con.close()
     assert [(c, repr(v)) for c, v in got] == [
-        ("ORG.expenditure_usd", repr(TOTAL)), ("P04.budget_started_usd", repr(TOTAL)), ("P04.expenditure_usd", repr(TOTAL))]
+        ("ORG.expenditure_usd", repr(TOTAL)),
+        ("P04.budget_started_usd", repr(TOTAL)),
+        ("P04.expenditure_usd", repr(TOTAL)),
+    ]
     # the window is 2007-2009 and all of it is 2009: mean 11333340 / 3 = 3777780 (exactly)
     assert [tuple(repr(v) for v in r) for r in window] == [(repr(TOTAL), repr(3777780.0))]

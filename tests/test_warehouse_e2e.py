@@ -55,7 +55,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import (
     BENEFICIARY_COLUMNS,
     EXPENDITURE_COLUMNS,
@@ -102,8 +101,19 @@ PERSONS = {
     "P": ("CASE-P-7313", "Pia Olsen", "DOC-P-55513", "1988-10-10"),
 }
 # Personal data only in rejected rows / the rejected file / the unknown column.
-BAD_ROW_PERSONAL = ["CASE-X-9901", "CASE-X-9995", "Xavier Badrow", "DOC-X-99901", "1977-07-17", "31/12/1980",
-                    "2009-01-02", "Jos\u00e9 M\u00fcller", "CASE-Z-4401", "DOC-Z-4401", "1966-06-16"]  # fmt: skip
+BAD_ROW_PERSONAL = [
+    "CASE-X-9901",
+    "CASE-X-9995",
+    "Xavier Badrow",
+    "DOC-X-99901",
+    "1977-07-17",
+    "31/12/1980",
+    "2009-01-02",
+    "Jos\u00e9 M\u00fcller",
+    "CASE-Z-4401",
+    "DOC-Z-4401",
+    "1966-06-16",
+]
 PHONES = {p: f"+99-PHONE-{p}-0042" for p in PERSONS}
 
 # (service_id, person, sex, service_type, service_date, country, destination, case_category, project_code)
@@ -146,31 +156,59 @@ def _service_row(s, ts, columns=BENEFICIARY_COLUMNS, extra=None):
     sid, person, sex, stype, sdate, country, dest, case, project = s
     bid, name, doc, dob = PERSONS[person]
     values = {
-        "service_id": sid, "beneficiary_id": bid, "full_name": name, "document_no": doc, "date_of_birth": dob,
-        "sex": sex, "service_type": stype, "service_date": sdate, "country_of_service": country,
-        "destination_country": dest, "case_category": case, "project_code": project, "extracted_at": ts,
+        "service_id": sid,
+        "beneficiary_id": bid,
+        "full_name": name,
+        "document_no": doc,
+        "date_of_birth": dob,
+        "sex": sex,
+        "service_type": stype,
+        "service_date": sdate,
+        "country_of_service": country,
+        "destination_country": dest,
+        "case_category": case,
+        "project_code": project,
+        "extracted_at": ts,
         **(extra or {}),
-    }  # fmt: skip
+    }
     return [values[c] for c in columns]
 
 
 def _bad_service(sid="S8x", **over):
     """A beneficiaries row of b_bad.csv: valid defaults, then the one value under test."""
     values = {
-        "service_id": sid, "beneficiary_id": "CASE-X-9901", "full_name": "Xavier Badrow",
-        "document_no": "DOC-X-99901", "date_of_birth": "1977-07-17", "sex": "F", "service_type": "pre_consular",
-        "service_date": "2008-03-03", "country_of_service": "KEN", "destination_country": "", "case_category": "",
-        "project_code": "", "extracted_at": TS_BAD, **over,
-    }  # fmt: skip
+        "service_id": sid,
+        "beneficiary_id": "CASE-X-9901",
+        "full_name": "Xavier Badrow",
+        "document_no": "DOC-X-99901",
+        "date_of_birth": "1977-07-17",
+        "sex": "F",
+        "service_type": "pre_consular",
+        "service_date": "2008-03-03",
+        "country_of_service": "KEN",
+        "destination_country": "",
+        "case_category": "",
+        "project_code": "",
+        "extracted_at": TS_BAD,
+        **over,
+    }
     return [values[c] for c in BENEFICIARY_COLUMNS]
 
 
 def _bad_project(**over):
     values = {
-        "project_code": "AA.0004", "title": "T", "country_iso3": "THA", "activity_type": "ct_prevention",
-        "strategy_points": "11", "primary_point": "11", "start_date": "2009-02-01", "end_date": "",
-        "budget_usd": "5", "extracted_at": TS_BAD, **over,
-    }  # fmt: skip
+        "project_code": "AA.0004",
+        "title": "T",
+        "country_iso3": "THA",
+        "activity_type": "ct_prevention",
+        "strategy_points": "11",
+        "primary_point": "11",
+        "start_date": "2009-02-01",
+        "end_date": "",
+        "budget_usd": "5",
+        "extracted_at": TS_BAD,
+        **over,
+    }
     return [values[c] for c in PROJECT_COLUMNS]
 
 
@@ -178,147 +216,308 @@ def build_fixture(raw: Path) -> None:
     P = PROJECT_COLUMNS
     # --- projects ---
     # Header names with surrounding whitespace (trimmed); values with surrounding whitespace (trimmed).
-    write_extract(raw, "projects", "p_2010_01.csv", [" project_code ", *P[1:]], [
-        ["AA.0001", "Migrant training, East Africa", " KEN ", "migrant_training", "1", "1", "2006-03-01", "2008-06-30", "1000", TS_P1],
-        [" AA.0002", "Emergency response", "GLB", "emergency", "9;3", "9", "2007-05-01", "", "2000", TS_P1],
-        ["AA.0003", "AVRR programme", "DEU", "avrr", "10", "10", "2008-01-01", "2009-12-31", "500", TS_P1],
-        ["AA.0004", "CT prevention", "THA", "ct_prevention", "11", "11", "2009-02-01", "  ", "300", TS_P1],
-        ["AA.0005", "Post-crisis recovery", "HTI", "post_crisis", "9", "9", "2007-11-01", "2010-12-31", "400", TS_P1],
-    ])  # fmt: skip
+    write_extract(
+        raw,
+        "projects",
+        "p_2010_01.csv",
+        [" project_code ", *P[1:]],
+        [
+            [
+                "AA.0001",
+                "Migrant training, East Africa",
+                " KEN ",
+                "migrant_training",
+                "1",
+                "1",
+                "2006-03-01",
+                "2008-06-30",
+                "1000",
+                TS_P1,
+            ],
+            [" AA.0002", "Emergency response", "GLB", "emergency", "9;3", "9", "2007-05-01", "", "2000", TS_P1],
+            ["AA.0003", "AVRR programme", "DEU", "avrr", "10", "10", "2008-01-01", "2009-12-31", "500", TS_P1],
+            ["AA.0004", "CT prevention", "THA", "ct_prevention", "11", "11", "2009-02-01", "  ", "300", TS_P1],
+            [
+                "AA.0005",
+                "Post-crisis recovery",
+                "HTI",
+                "post_crisis",
+                "9",
+                "9",
+                "2007-11-01",
+                "2010-12-31",
+                "400",
+                TS_P1,
+            ],
+        ],
+    )
     # Correction of AA.0005's start (2007 -> 2008); AA.0007 twice in one file with the same extracted_at.
     # Column order is free: extracted_at first.
     order = ["extracted_at", *P[:-1]]
-    write_extract(raw, "projects", "p_2010_02.csv", order, [
-        [TS_P2, "AA.0005", "Post-crisis recovery", "HTI", "post_crisis", "9", "9", "2008-02-01", "2010-12-31", "400"],
-        [TS_P2, "AA.0007", "Dialogue forum", "GLB", "dialogue", "1;7", "7", "2010-03-01", "", "600"],
-        [TS_P2, "AA.0007", "Dialogue forum", "GLB", "dialogue", "1;7", "7", "2010-03-01", "", "700"],
-    ])  # fmt: skip
+    write_extract(
+        raw,
+        "projects",
+        "p_2010_02.csv",
+        order,
+        [
+            [
+                TS_P2,
+                "AA.0005",
+                "Post-crisis recovery",
+                "HTI",
+                "post_crisis",
+                "9",
+                "9",
+                "2008-02-01",
+                "2010-12-31",
+                "400",
+            ],
+            [TS_P2, "AA.0007", "Dialogue forum", "GLB", "dialogue", "1;7", "7", "2010-03-01", "", "600"],
+            [TS_P2, "AA.0007", "Dialogue forum", "GLB", "dialogue", "1;7", "7", "2010-03-01", "", "700"],
+        ],
+    )
     for name, budget in (("p_tie_a.csv", "100"), ("p_tie_b.csv", "250")):
-        write_extract(raw, "projects", name, P, [
-            ["AA.0006", "CT capacity", "NPL", "ct_capacity", "11;12", "12", "2007-01-01", "2007-12-31", budget, TS_TIE],
-        ])  # fmt: skip
+        write_extract(
+            raw,
+            "projects",
+            name,
+            P,
+            [
+                [
+                    "AA.0006",
+                    "CT capacity",
+                    "NPL",
+                    "ct_capacity",
+                    "11;12",
+                    "12",
+                    "2007-01-01",
+                    "2007-12-31",
+                    budget,
+                    TS_TIE,
+                ],
+            ],
+        )
     # `.CSV` in upper case is read. AA.0008: 23:00Z here beats 01:00+03:00 (= 22:00Z) in p_tz.csv.
-    write_extract(raw, "projects", "P_UPPER.CSV", P, [
-        ["AA.0008", "Research note", "GLB", "other", "2", "2", "2009-06-01", "", "20", "2010-01-31T23:00:00Z"],
-    ])  # fmt: skip
-    write_extract(raw, "projects", "p_tz.csv", P, [
-        ["AA.0008", "Research note", "GLB", "other", "2", "2", "2009-06-01", "", "10", "2010-02-01T01:00:00+03:00"],
-    ])  # fmt: skip
+    write_extract(
+        raw,
+        "projects",
+        "P_UPPER.CSV",
+        P,
+        [
+            ["AA.0008", "Research note", "GLB", "other", "2", "2", "2009-06-01", "", "20", "2010-01-31T23:00:00Z"],
+        ],
+    )
+    write_extract(
+        raw,
+        "projects",
+        "p_tz.csv",
+        P,
+        [
+            ["AA.0008", "Research note", "GLB", "other", "2", "2", "2009-06-01", "", "10", "2010-02-01T01:00:00+03:00"],
+        ],
+    )
     # A quoted title spanning two lines: record 2 takes lines 2-3, so the bad record 3 is on line 4.
-    write_extract(raw, "projects", "p_multiline.csv", P, [
-        ["AA.0009", "Research\nprogramme, phase 1", "GLB", "research_data", "2;5", "5", "2009-01-01", "2009-12-31", "900", TS_ML],
-        ["AA.0010", "Bad budget", "KEN", "other", "1", "1", "2009-01-01", "", "-1", TS_ML],
-    ])  # fmt: skip
+    write_extract(
+        raw,
+        "projects",
+        "p_multiline.csv",
+        P,
+        [
+            [
+                "AA.0009",
+                "Research\nprogramme, phase 1",
+                "GLB",
+                "research_data",
+                "2;5",
+                "5",
+                "2009-01-01",
+                "2009-12-31",
+                "900",
+                TS_ML,
+            ],
+            ["AA.0010", "Bad budget", "KEN", "other", "1", "1", "2009-01-01", "", "-1", TS_ML],
+        ],
+    )
     # One bad row per project check (row numbers: header = 1; line 4 is blank and keeps its number).
-    write_extract(raw, "projects", "p_bad.csv", P, [
-        ["AA.0001", "T", "KEN"],  # 2 too few fields
-        ["AA.0001", "T", "KEN", "other", "1", "1", "2006-03-01", "", "5", TS_BAD, "EXTRA"],  # 3 too many fields
-        None,  # 4 blank line: not a record
-        _bad_project(project_code="aa-1"),  # 5
-        _bad_project(project_code="AA.0099", country_iso3="XXX"),  # 6 AA.0099 has no valid row anywhere
-        _bad_project(project_code="AA.0001", activity_type="cooking"),  # 7 a later but rejected AA.0001
-        _bad_project(project_code="AA.0001", strategy_points="1;1", primary_point="1"),  # 8
-        _bad_project(project_code="AA.0002", strategy_points="3;9", primary_point="5"),  # 9
-        _bad_project(project_code="AA.0002", strategy_points="3;9", primary_point="x"),  # 10
-        _bad_project(project_code="AA.0003", start_date="2006-13-01"),  # 11
-        _bad_project(project_code="AA.0003", start_date="2010-06-02"),  # 12 after the date of extracted_at
-        _bad_project(project_code="AA.0003", start_date="2007-05-01", end_date="2007-04-30"),  # 13
-        _bad_project(project_code="AA.0003", budget_usd="12k"),  # 14
-        _bad_project(project_code="AA.0003", budget_usd="-5"),  # 15
-        _bad_project(extracted_at="yesterday"),  # 16
-        _bad_project(title=""),  # 17
-        _bad_project(country_iso3="XX", budget_usd="-1"),  # 18 two failures, one rejected row
-        _bad_project(strategy_points="  "),  # 19 whitespace only = missing
-    ])  # fmt: skip
+    write_extract(
+        raw,
+        "projects",
+        "p_bad.csv",
+        P,
+        [
+            ["AA.0001", "T", "KEN"],  # 2 too few fields
+            ["AA.0001", "T", "KEN", "other", "1", "1", "2006-03-01", "", "5", TS_BAD, "EXTRA"],  # 3 too many fields
+            None,  # 4 blank line: not a record
+            _bad_project(project_code="aa-1"),  # 5
+            _bad_project(project_code="AA.0099", country_iso3="XXX"),  # 6 AA.0099 has no valid row anywhere
+            _bad_project(project_code="AA.0001", activity_type="cooking"),  # 7 a later but rejected AA.0001
+            _bad_project(project_code="AA.0001", strategy_points="1;1", primary_point="1"),  # 8
+            _bad_project(project_code="AA.0002", strategy_points="3;9", primary_point="5"),  # 9
+            _bad_project(project_code="AA.0002", strategy_points="3;9", primary_point="x"),  # 10
+            _bad_project(project_code="AA.0003", start_date="2006-13-01"),  # 11
+            _bad_project(project_code="AA.0003", start_date="2010-06-02"),  # 12 after the date of extracted_at
+            _bad_project(project_code="AA.0003", start_date="2007-05-01", end_date="2007-04-30"),  # 13
+            _bad_project(project_code="AA.0003", budget_usd="12k"),  # 14
+            _bad_project(project_code="AA.0003", budget_usd="-5"),  # 15
+            _bad_project(extracted_at="yesterday"),  # 16
+            _bad_project(title=""),  # 17
+            _bad_project(country_iso3="XX", budget_usd="-1"),  # 18 two failures, one rejected row
+            _bad_project(strategy_points="  "),  # 19 whitespace only = missing
+        ],
+    )
     # A required column (budget_usd) missing: the file is rejected, AA.0011 does not exist.
-    write_extract(raw, "projects", "p_missing_col.csv", [c for c in P if c != "budget_usd"], [
-        ["AA.0011", "No budget column", "KEN", "other", "1", "1", "2009-01-01", "", TS_P1],
-    ])  # fmt: skip
+    write_extract(
+        raw,
+        "projects",
+        "p_missing_col.csv",
+        [c for c in P if c != "budget_usd"],
+        [
+            ["AA.0011", "No budget column", "KEN", "other", "1", "1", "2009-01-01", "", TS_P1],
+        ],
+    )
     # Not a .csv file: ignored, even though it looks like one.
-    write_raw_bytes(raw, "projects", "readme.txt", (",".join(P) + "\nAA.0013,T,KEN,other,1,1,2009-01-01,,5," + TS_P1 + "\n").encode())
+    write_raw_bytes(
+        raw,
+        "projects",
+        "readme.txt",
+        (",".join(P) + "\nAA.0013,T,KEN,other,1,1,2009-01-01,,5," + TS_P1 + "\n").encode(),
+    )
 
     # --- expenditures ---
     E = EXPENDITURE_COLUMNS
-    write_extract(raw, "expenditures", "e_2010_01.csv", E, [
-        ["AA.0001", "2006", "100", TS_E1],  # 2
-        ["AA.0001", "2007", "200", TS_E1],  # 3
-        ["AA.0001", "2008", "300", TS_E1],  # 4 corrected to 350 in e_2010_02
-        ["AA.0002", "2007", "1000", TS_E1],  # 5
-        ["AA.0002", "2008", " 1500.50 ", TS_E1],  # 6
-        ["AA.0002", "2011", "50", TS_E1],  # 7
-        None,  # 8 blank
-        ["AA.0003", "2008", "400", TS_E1],  # 9
-        ["AA.0003", "2009", "-50", TS_E1],  # 10 negative adjustment, kept
-        ["AA.0005", "2008", "80", TS_E1],  # 11
-        ["AA.0099", "2007", "999", TS_E1],  # 12 held: AA.0099 only in a rejected projects row
-        ["ZZ.0001", "2004", "111", TS_E1],  # 13 held
-        ["ZZ.0001", "2012", "222", TS_E1],  # 14 held
-        ["AA.0011", "2009", "77", TS_E1],  # 15 held: AA.0011 only in a rejected file
-    ])  # fmt: skip
-    write_extract(raw, "expenditures", "e_2010_02.csv", ["year", "extracted_at", "expenditure_usd", "project_code"], [
-        ["2008", TS_E2, "350", "AA.0001"],  # 2 correction
-        ["2004", TS_E2, "115", "ZZ.0001"],  # 3 held (a second version: every version is listed)
-    ])  # fmt: skip
-    write_extract(raw, "expenditures", "e_bad.csv", E, [
-        ["AA.0001", "20x7", "5", TS_BAD],  # 2
-        ["AA.0001", "1989", "5", TS_BAD],  # 3
-        ["AA.0001", "2007", "abc", TS_BAD],  # 4
-        ["AA.0001", "2007", "5", "not-a-time"],  # 5
-        ["A.1", "2007", "5", TS_BAD],  # 6
-        ["AA.0001", "", "5", TS_BAD],  # 7
-        ["AA.0001", "2007"],  # 8 too few fields
-        ["AA.0001", "2007", "", TS_BAD],  # 9
-        ["AA.0001", "2007", "0.0000001", TS_BAD],  # 10 7 decimal places: no DECIMAL(28, 6) holds it exactly
-    ])  # fmt: skip
+    write_extract(
+        raw,
+        "expenditures",
+        "e_2010_01.csv",
+        E,
+        [
+            ["AA.0001", "2006", "100", TS_E1],  # 2
+            ["AA.0001", "2007", "200", TS_E1],  # 3
+            ["AA.0001", "2008", "300", TS_E1],  # 4 corrected to 350 in e_2010_02
+            ["AA.0002", "2007", "1000", TS_E1],  # 5
+            ["AA.0002", "2008", " 1500.50 ", TS_E1],  # 6
+            ["AA.0002", "2011", "50", TS_E1],  # 7
+            None,  # 8 blank
+            ["AA.0003", "2008", "400", TS_E1],  # 9
+            ["AA.0003", "2009", "-50", TS_E1],  # 10 negative adjustment, kept
+            ["AA.0005", "2008", "80", TS_E1],  # 11
+            ["AA.0099", "2007", "999", TS_E1],  # 12 held: AA.0099 only in a rejected projects row
+            ["ZZ.0001", "2004", "111", TS_E1],  # 13 held
+            ["ZZ.0001", "2012", "222", TS_E1],  # 14 held
+            ["AA.0011", "2009", "77", TS_E1],  # 15 held: AA.0011 only in a rejected file
+        ],
+    )
+    write_extract(
+        raw,
+        "expenditures",
+        "e_2010_02.csv",
+        ["year", "extracted_at", "expenditure_usd", "project_code"],
+        [
+            ["2008", TS_E2, "350", "AA.0001"],  # 2 correction
+            ["2004", TS_E2, "115", "ZZ.0001"],  # 3 held (a second version: every version is listed)
+        ],
+    )
+    write_extract(
+        raw,
+        "expenditures",
+        "e_bad.csv",
+        E,
+        [
+            ["AA.0001", "20x7", "5", TS_BAD],  # 2
+            ["AA.0001", "1989", "5", TS_BAD],  # 3
+            ["AA.0001", "2007", "abc", TS_BAD],  # 4
+            ["AA.0001", "2007", "5", "not-a-time"],  # 5
+            ["A.1", "2007", "5", TS_BAD],  # 6
+            ["AA.0001", "", "5", TS_BAD],  # 7
+            ["AA.0001", "2007"],  # 8 too few fields
+            ["AA.0001", "2007", "", TS_BAD],  # 9
+            ["AA.0001", "2007", "0.0000001", TS_BAD],  # 10 7 decimal places: no DECIMAL(28, 6) holds it exactly
+        ],
+    )
     write_extract(raw, "expenditures", "e_header_only.csv", E, [])
     # 1e999 is well-formed but no DECIMAL(28, 6) holds it (once: overflowed a float to infinity). Its own file and an unknown project, so that whatever the
     # product does with it touches no other assertion (see test_non_finite_expenditure_is_rejected).
     write_extract(raw, "expenditures", "e_nonfinite.csv", E, [["ZZ.0009", "2009", "1e999", TS_BAD]])
     # Too many fields in the FIRST data record (a bad row, not a bad file), then a valid row of an unknown
     # project (held). Own file, for the same reason (see test_too_many_fields_in_first_record_is_a_bad_row).
-    write_extract(raw, "expenditures", "e_wide_first.csv", E, [
-        ["ZZ.0002", "2009", "5", TS_BAD, "EXTRA"],  # 2
-        ["ZZ.0002", "2010", "7", TS_BAD],  # 3 held
-    ])  # fmt: skip
+    write_extract(
+        raw,
+        "expenditures",
+        "e_wide_first.csv",
+        E,
+        [
+            ["ZZ.0002", "2009", "5", TS_BAD, "EXTRA"],  # 2
+            ["ZZ.0002", "2010", "7", TS_BAD],  # 3 held
+        ],
+    )
 
     # --- beneficiaries ---
     # Main delivery with an unknown extra column `phone` (personal data: must never be loaded).
-    write_extract(raw, "beneficiaries", "b_2010_01.csv", [*BENEFICIARY_COLUMNS, "phone"], [
-        _service_row(s, TS_B1, [*BENEFICIARY_COLUMNS, "phone"], {"phone": PHONES[s[1]]}) for s in SERVICES_B1
-    ])  # fmt: skip
+    write_extract(
+        raw,
+        "beneficiaries",
+        "b_2010_01.csv",
+        [*BENEFICIARY_COLUMNS, "phone"],
+        [_service_row(s, TS_B1, [*BENEFICIARY_COLUMNS, "phone"], {"phone": PHONES[s[1]]}) for s in SERVICES_B1],
+    )
     # Correction moving S50 from 2008 to 2009: UTF-8 with BOM, CRLF line ends, columns reordered.
     cols2 = ["extracted_at", *BENEFICIARY_COLUMNS[:-1]]
-    write_extract(raw, "beneficiaries", "b_2010_02.csv", cols2, [
-        _service_row(("S50", "K", "M", "dialogue_participation", "2009-01-05", "CHE", "", "", ""), TS_B2, cols2),
-    ], bom=True, line_end="\r\n")  # fmt: skip
+    write_extract(
+        raw,
+        "beneficiaries",
+        "b_2010_02.csv",
+        cols2,
+        [
+            _service_row(("S50", "K", "M", "dialogue_participation", "2009-01-05", "CHE", "", "", ""), TS_B2, cols2),
+        ],
+        bom=True,
+        line_end="\r\n",
+    )
     for name, date in (("b_tie_a.csv", "2007-07-07"), ("b_tie_b.csv", "2008-08-08")):
-        write_extract(raw, "beneficiaries", name, BENEFICIARY_COLUMNS, [
-            _service_row(("S51", "L", "F", "pre_consular", date, "PHL", "", "", ""), TS_BTIE),
-        ])  # fmt: skip
+        write_extract(
+            raw,
+            "beneficiaries",
+            name,
+            BENEFICIARY_COLUMNS,
+            [
+                _service_row(("S51", "L", "F", "pre_consular", date, "PHL", "", "", ""), TS_BTIE),
+            ],
+        )
     s01 = dict(zip(BENEFICIARY_COLUMNS, _service_row(SERVICES_B1[0], TS_BAD)))
-    write_extract(raw, "beneficiaries", "b_bad.csv", BENEFICIARY_COLUMNS, [
-        [{**s01, "sex": "X"}[c] for c in BENEFICIARY_COLUMNS],  # 2 a later but rejected S01
-        _bad_service("S80", beneficiary_id="", service_date="2003-03-03"),  # 3
-        _bad_service("S81", service_date="1989-12-31"),  # 4
-        _bad_service("S82", service_date="2010-06-02"),  # 5 after the date of extracted_at
-        _bad_service("S83", service_type="avrr_return", destination_country=""),  # 6
-        _bad_service("S84", date_of_birth="2009-01-02", service_date="2009-01-01"),  # 7
-        _bad_service("S85", date_of_birth="31/12/1980"),  # 8
-        _bad_service("S86", service_date="2008/01/01"),  # 9
-        _bad_service("S87", country_of_service="ZZZ"),  # 10
-        _bad_service("S88", project_code="ab.12"),  # 11
-        _bad_service("S89", case_category="refugee"),  # 12
-        _bad_service("S90", service_type="cooking_class"),  # 13
-        _bad_service("S91", extracted_at="2010-13-01T00:00:00Z"),  # 14
-        _bad_service("S92") + ["surplus"],  # 15 too many fields
-        _bad_service("S93", service_type="labour_deployment", destination_country="XYZ"),  # 16
-        _bad_service("", beneficiary_id="CASE-X-9901"),  # 17 service_id missing
-        _bad_service("S94", sex="Q", country_of_service="A1"),  # 18 two failures
-        ["S95", "CASE-X-9995"],  # 19 too few fields
-    ])  # fmt: skip
+    write_extract(
+        raw,
+        "beneficiaries",
+        "b_bad.csv",
+        BENEFICIARY_COLUMNS,
+        [
+            [{**s01, "sex": "X"}[c] for c in BENEFICIARY_COLUMNS],  # 2 a later but rejected S01
+            _bad_service("S80", beneficiary_id="", service_date="2003-03-03"),  # 3
+            _bad_service("S81", service_date="1989-12-31"),  # 4
+            _bad_service("S82", service_date="2010-06-02"),  # 5 after the date of extracted_at
+            _bad_service("S83", service_type="avrr_return", destination_country=""),  # 6
+            _bad_service("S84", date_of_birth="2009-01-02", service_date="2009-01-01"),  # 7
+            _bad_service("S85", date_of_birth="31/12/1980"),  # 8
+            _bad_service("S86", service_date="2008/01/01"),  # 9
+            _bad_service("S87", country_of_service="ZZZ"),  # 10
+            _bad_service("S88", project_code="ab.12"),  # 11
+            _bad_service("S89", case_category="refugee"),  # 12
+            _bad_service("S90", service_type="cooking_class"),  # 13
+            _bad_service("S91", extracted_at="2010-13-01T00:00:00Z"),  # 14
+            _bad_service("S92") + ["surplus"],  # 15 too many fields
+            _bad_service("S93", service_type="labour_deployment", destination_country="XYZ"),  # 16
+            _bad_service("", beneficiary_id="CASE-X-9901"),  # 17 service_id missing
+            _bad_service("S94", sex="Q", country_of_service="A1"),  # 18 two failures
+            ["S95", "CASE-X-9995"],  # 19 too few fields
+        ],
+    )
     # Not UTF-8 (Latin-1 name): rejected file, S99 and person Z do not count.
-    latin1 = (",".join(BENEFICIARY_COLUMNS) + "\n"
-              + "S99,CASE-Z-4401,Jos\u00e9 M\u00fcller,DOC-Z-4401,1966-06-16,M,pre_consular,2009-09-09,KEN,,,," + TS_B1 + "\n")
+    latin1 = (
+        ",".join(BENEFICIARY_COLUMNS)
+        + "\n"
+        + "S99,CASE-Z-4401,Jos\u00e9 M\u00fcller,DOC-Z-4401,1966-06-16,M,pre_consular,2009-09-09,KEN,,,,"
+        + TS_B1
+        + "\n"
+    )
     write_raw_bytes(raw, "beneficiaries", "b_latin1.csv", latin1.encode("latin-1"))
 
 
@@ -335,7 +534,10 @@ def wh(build) -> Path:
 
 def values(wh, code):
     """{year: value} of fct_indicator_values for one indicator."""
-    return {y: v for y, v in query(wh, "select year, value from marts.fct_indicator_values where indicator_code = ?", [code])}
+    return {
+        y: v
+        for y, v in query(wh, "select year, value from marts.fct_indicator_values where indicator_code = ?", [code])
+    }
 
 
 def approx_eq(a, b):
@@ -374,15 +576,33 @@ def test_refresh_published_and_raw_untouched(build):
 # --- catalogue and dimensions -------------------------------------------------------------------------
 
 ORG_CODES = ["ORG.projects_active", "ORG.projects_started", "ORG.expenditure_usd", "ORG.beneficiaries_served"]
-POINT_MEASURES = ["projects_active", "projects_started", "budget_started_usd", "expenditure_usd", "beneficiaries_reached"]
+POINT_MEASURES = [
+    "projects_active",
+    "projects_started",
+    "budget_started_usd",
+    "expenditure_usd",
+    "beneficiaries_reached",
+]
 PROGRAMME_CODES = [
-    "P01.pre_consular_applicants", "P01.migrant_training_participants", "P01.migrant_training_women_pct",
-    "P01.migrant_training_resettlement_pct", "P01.health_assessments", "P01.health_assessment_countries",
-    "P01.resettlement_persons", "P03.officials_trained", "P07.dialogue_participants",
-    "P09.emergency_projects_started", "P09.post_crisis_projects_started", "P10.avrr_returns",
-    "P10.avrr_destination_countries", "P10.avrr_programmes_active", "P11.trafficked_persons_assisted",
-    "P11.ct_prevention_projects_started", "P11.ct_capacity_projects_started", "P12.labour_migrants_deployed",
-]  # fmt: skip
+    "P01.pre_consular_applicants",
+    "P01.migrant_training_participants",
+    "P01.migrant_training_women_pct",
+    "P01.migrant_training_resettlement_pct",
+    "P01.health_assessments",
+    "P01.health_assessment_countries",
+    "P01.resettlement_persons",
+    "P03.officials_trained",
+    "P07.dialogue_participants",
+    "P09.emergency_projects_started",
+    "P09.post_crisis_projects_started",
+    "P10.avrr_returns",
+    "P10.avrr_destination_countries",
+    "P10.avrr_programmes_active",
+    "P11.trafficked_persons_assisted",
+    "P11.ct_prevention_projects_started",
+    "P11.ct_capacity_projects_started",
+    "P12.labour_migrants_deployed",
+]
 ALL_CODES = ORG_CODES + [f"P{n:02d}.{m}" for n in range(1, 13) for m in POINT_MEASURES] + PROGRAMME_CODES
 
 
@@ -417,8 +637,13 @@ def test_spine_bounds_and_one_row_per_indicator_and_year(wh):
 
 
 def test_value_columns_are_double(wh):
-    types = dict(query(wh, "select column_name, data_type from information_schema.columns "
-                           "where table_schema = 'marts' and table_name = 'fct_indicator_values'"))  # fmt: skip
+    types = dict(
+        query(
+            wh,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'fct_indicator_values'",
+        )
+    )
     assert types["value"] == "DOUBLE"
 
 
@@ -491,7 +716,9 @@ def test_yearly_values(wh, code, expected):
 
 
 def test_every_p04_indicator_is_zero_filled(wh):
-    rows = query(wh, "select indicator_code, year, value from marts.fct_indicator_values where indicator_code like 'P04.%'")
+    rows = query(
+        wh, "select indicator_code, year, value from marts.fct_indicator_values where indicator_code like 'P04.%'"
+    )
     assert len(rows) == 5 * 7
     assert {r[2] for r in rows} == {0.0}
 
@@ -605,8 +832,12 @@ def test_window_values(wh, code):
         # N 14, E 8, L 8 -> 0-17; D 60 (on his birthday), G 64 -> 60+; C no date of birth -> unknown
         ("ORG.beneficiaries_served", WINDOW, "age_band", {"18-59": 7, "0-17": 3, "60+": 2, "unknown": 1}),
         # once under every value: KEN A B C J E P; UGA A C; PHL L H; ...
-        ("ORG.beneficiaries_served", WINDOW, "country_of_service",
-         {"KEN": 6, "UGA": 2, "MEX": 1, "THA": 1, "TZA": 1, "DEU": 1, "PHL": 2, "NLD": 1, "CHE": 1}),
+        (
+            "ORG.beneficiaries_served",
+            WINDOW,
+            "country_of_service",
+            {"KEN": 6, "UGA": 2, "MEX": 1, "THA": 1, "TZA": 1, "DEU": 1, "PHL": 2, "NLD": 1, "CHE": 1},
+        ),
         # AFG F G; IRQ F; CAN H; QAT H (A's QAT is 2010); USA C
         ("ORG.beneficiaries_served", WINDOW, "destination_country", {"AFG": 2, "IRQ": 1, "CAN": 1, "QAT": 1, "USA": 1}),
         ("ORG.beneficiaries_served", "2007", "sex", {"F": 4, "U": 1}),  # B is U in 2007 (S04)
@@ -652,8 +883,12 @@ def test_breakdown_shape(wh):
     assert dims == {"sex", "age_band", "country_of_service", "destination_country"}
     # shares, country counts and project counts are not broken down
     codes = {r[0] for r in query(wh, "select distinct indicator_code from marts.fct_indicator_breakdown")}
-    assert not codes & {"P01.migrant_training_women_pct", "P01.health_assessment_countries",
-                        "ORG.projects_active", "P10.avrr_destination_countries"}  # fmt: skip
+    assert not codes & {
+        "P01.migrant_training_women_pct",
+        "P01.health_assessment_countries",
+        "ORG.projects_active",
+        "P10.avrr_destination_countries",
+    }
 
 
 # --- audit --------------------------------------------------------------------------------------------
@@ -710,11 +945,26 @@ EXPECTED_REJECTED_ROWS = {
 }
 
 CHECK_VOCABULARY = {
-    "field_count", "required", "project_code_format", "iso3166_alpha3", "accepted_values", "strategy_points_format",
-    "primary_point_in_strategy_points", "date_format", "timestamp_format", "not_after_extracted_at",
-    "end_not_before_start", "decimal_format", "decimal_precision", "non_negative", "integer_format", "year_range",
-    "service_date_range", "required_for_service_type", "not_after_service_date",
-}  # fmt: skip
+    "field_count",
+    "required",
+    "project_code_format",
+    "iso3166_alpha3",
+    "accepted_values",
+    "strategy_points_format",
+    "primary_point_in_strategy_points",
+    "date_format",
+    "timestamp_format",
+    "not_after_extracted_at",
+    "end_not_before_start",
+    "decimal_format",
+    "decimal_precision",
+    "non_negative",
+    "integer_format",
+    "year_range",
+    "service_date_range",
+    "required_for_service_type",
+    "not_after_service_date",
+}
 
 
 def test_fixture_covers_every_check_name():
@@ -724,7 +974,7 @@ def test_fixture_covers_every_check_name():
 def test_rejected_rows_exact(wh):
     rows = query(
         wh,
-        "select kind, file_name, row_number, column_name, check_name, \"value\" from audit.rejected_rows "
+        'select kind, file_name, row_number, column_name, check_name, "value" from audit.rejected_rows '
         "where file_name not in ('e_nonfinite.csv', 'e_wide_first.csv')",
     )
     assert len(rows) == len(set(rows)), "one entry per failed check"
@@ -736,22 +986,29 @@ def test_rejected_rows_exact(wh):
 def test_rejected_files(wh):
     rows = query(wh, "select kind, file_name, message from audit.rejected_files")
     assert {(r[0], r[1]) for r in rows if r[1] != "e_wide_first.csv"} == {
-        ("projects", "p_missing_col.csv"), ("beneficiaries", "b_latin1.csv")}
+        ("projects", "p_missing_col.csv"),
+        ("beneficiaries", "b_latin1.csv"),
+    }
     msg = {r[1]: r[2] for r in rows}
     assert "budget_usd" in msg["p_missing_col.csv"] and "missing" in msg["p_missing_col.csv"].lower()
     assert "utf-8" in msg["b_latin1.csv"].lower()
 
 
 def test_held_rows_exact(wh):
-    rows = query(wh, "select kind, file_name, row_number, reason from audit.held_rows "
-                     "where file_name not in ('e_nonfinite.csv', 'e_wide_first.csv')")
-    assert sorted(rows) == sorted([
-        ("expenditures", "e_2010_01.csv", 12, "unknown_project"),  # AA.0099 (only a rejected projects row)
-        ("expenditures", "e_2010_01.csv", 13, "unknown_project"),  # ZZ.0001 2004
-        ("expenditures", "e_2010_01.csv", 14, "unknown_project"),  # ZZ.0001 2012
-        ("expenditures", "e_2010_01.csv", 15, "unknown_project"),  # AA.0011 (only in a rejected file)
-        ("expenditures", "e_2010_02.csv", 3, "unknown_project"),  # ZZ.0001 2004, second version
-    ])  # fmt: skip
+    rows = query(
+        wh,
+        "select kind, file_name, row_number, reason from audit.held_rows "
+        "where file_name not in ('e_nonfinite.csv', 'e_wide_first.csv')",
+    )
+    assert sorted(rows) == sorted(
+        [
+            ("expenditures", "e_2010_01.csv", 12, "unknown_project"),  # AA.0099 (only a rejected projects row)
+            ("expenditures", "e_2010_01.csv", 13, "unknown_project"),  # ZZ.0001 2004
+            ("expenditures", "e_2010_01.csv", 14, "unknown_project"),  # ZZ.0001 2012
+            ("expenditures", "e_2010_01.csv", 15, "unknown_project"),  # AA.0011 (only in a rejected file)
+            ("expenditures", "e_2010_02.csv", 3, "unknown_project"),  # ZZ.0001 2004, second version
+        ]
+    )
 
 
 def test_files_seen_by_the_refresh(wh):
@@ -775,8 +1032,11 @@ def test_unknown_and_ignored_inputs_do_not_count(wh):
 
 
 def test_non_finite_expenditure_is_rejected(wh):
-    rejected = query(wh, "select row_number, column_name, check_name, \"value\" from audit.rejected_rows "
-                         "where file_name = 'e_nonfinite.csv'")  # fmt: skip
+    rejected = query(
+        wh,
+        'select row_number, column_name, check_name, "value" from audit.rejected_rows '
+        "where file_name = 'e_nonfinite.csv'",
+    )
     held = query(wh, "select row_number from audit.held_rows where file_name = 'e_nonfinite.csv'")
     assert held == []
     assert rejected == [(2, "expenditure_usd", "decimal_precision", "1e999")]
@@ -784,8 +1044,11 @@ def test_non_finite_expenditure_is_rejected(wh):
 
 def test_too_many_fields_in_first_record_is_a_bad_row(wh):
     files = query(wh, "select file_name from audit.rejected_files where file_name = 'e_wide_first.csv'")
-    rejected = query(wh, "select row_number, column_name, check_name, \"value\" from audit.rejected_rows "
-                         "where file_name = 'e_wide_first.csv'")  # fmt: skip
+    rejected = query(
+        wh,
+        'select row_number, column_name, check_name, "value" from audit.rejected_rows '
+        "where file_name = 'e_wide_first.csv'",
+    )
     held = query(wh, "select row_number, reason from audit.held_rows where file_name = 'e_wide_first.csv'")
     assert files == []
     assert rejected == [(2, None, "field_count", "5 fields, header has 4")]
@@ -812,9 +1075,13 @@ def _table_hits(con, database_filter: str, forbidden: list[str]) -> list[tuple]:
         "select table_schema, table_name from information_schema.tables where " + database_filter
     ).fetchall()
     for schema, table in tables:
-        cols = [r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-            [schema, table]).fetchall()]  # fmt: skip
+        cols = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchall()
+        ]
         if not cols:
             continue
         cells = con.execute(f'select {_as_text(cols)} from "{schema}"."{table}"').fetchall()
@@ -890,8 +1157,11 @@ def test_dim_year_marks_partly_covered_and_later_years_provisional(wh):
     # The latest valid row of any kind is the held expenditure ZZ.0002 2010 (TS_BAD, 2010-06-01: held rows
     # are valid deliveries; every other TS_BAD row is rejected): 2010 is partly covered, 2011 (AA.0002's
     # expenditure) lies after the latest extraction.
-    rows = query(wh, "select year, is_provisional, provisional_reason, cast(latest_extracted_at as date) "
-                     "from marts.dim_year order by year")
+    rows = query(
+        wh,
+        "select year, is_provisional, provisional_reason, cast(latest_extracted_at as date) "
+        "from marts.dim_year order by year",
+    )
     assert [r[0] for r in rows] == YEARS
     assert {r[0] for r in rows if r[1]} == {2010, 2011}
     reasons = {r[0]: r[2] for r in rows}

@@ -21,7 +21,10 @@ def load_calendar(path: Path | None = None) -> dict:
     path = Path(os.environ.get("REVIEW_COUNCIL_CALENDAR") or path or CALENDAR)
     data = yaml.safe_load(path.read_text()) or {}
     sessions = [
-        {"name": s["name"], "date": s["date"] if isinstance(s["date"], dt.date) else dt.date.fromisoformat(str(s["date"]))}
+        {
+            "name": s["name"],
+            "date": s["date"] if isinstance(s["date"], dt.date) else dt.date.fromisoformat(str(s["date"])),
+        }
         for s in data.get("sessions", [])
     ]
     return {"days_before": [int(d) for d in data.get("days_before", [7, 2])], "sessions": sessions}
@@ -88,9 +91,15 @@ def drop_zone_sensor(context: dg.SensorEvaluationContext):
     return dg.RunRequest(run_key=digest, tags={"review/reason": f"drop zone changed ({n} files)"})
 
 
-FRESH_ASSETS = {dg.AssetKey(["marts", name]) for name in (
-    "fct_indicator_values", "fct_indicator_window", "fct_indicator_breakdown", "rpt_reconciliation",
-)} | {dg.AssetKey(["warehouse"])}  # fmt: skip
+FRESH_ASSETS = {
+    dg.AssetKey(["marts", name])
+    for name in (
+        "fct_indicator_values",
+        "fct_indicator_window",
+        "fct_indicator_breakdown",
+        "rpt_reconciliation",
+    )
+} | {dg.AssetKey(["warehouse"])}
 
 # A nightly refresh plus slack: warn after 26 hours, fail after 50 (two missed nights).
 FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=50), warn_window=dt.timedelta(hours=26))

@@ -4,14 +4,12 @@ Pandera's results surface as asset checks. They warn, never block: the contract 
 fails because of bad data; the rejected rows and files are recorded in the audit tables instead.
 """
 
-
 import dagster as dg
 
 from pipelines.ingest import DropZoneMissing, KindSummary, Pseudonymiser, ingest_kind, release_memory
 from pipelines.operations import fault_point, log_event
 from pipelines.settings import Settings
 from schemas import KINDS
-
 
 LAKE_OUTPUTS = {
     "": "Validated {kind} rows, typed, personal data removed (Parquet, one file per delivery).",
@@ -59,8 +57,9 @@ def _check_results(kind: str, summary: KindSummary):
         severity=dg.AssetCheckSeverity.WARN,
         description=f"{len(not_read)} entr(ies) of the drop zone reported by the {kind} ingest were not read "
         "(listed in audit.source_files with the reason).",
-        metadata={"not_read": dg.MetadataValue.json({f"{f.kind or '(drop zone)'}/{f.file_name}": f.message
-                                                     for f in not_read})},  # fmt: skip
+        metadata={
+            "not_read": dg.MetadataValue.json({f"{f.kind or '(drop zone)'}/{f.file_name}": f.message for f in not_read})
+        },
     )
 
 
@@ -82,10 +81,11 @@ def build_ingest_asset(kind: str) -> dg.AssetsDefinition:
             dg.AssetCheckSpec("pandera_rows", asset=key, description="Rows pass the pandera schema."),
             dg.AssetCheckSpec("files_readable", asset=key, description="Every file is readable as the contract says."),
             dg.AssetCheckSpec(
-                "drop_zone_all_read", asset=key,
+                "drop_zone_all_read",
+                asset=key,
                 description="Everything in the kind's folder (and the drop zone entries it reports) is a delivery "
                 "that is read: no unknown folder, sub-folder, non-CSV file, link out of the drop zone or FIFO.",
-            ),  # fmt: skip
+            ),
         ],
         required_resource_keys={"writer_lock"},
     )
@@ -98,12 +98,18 @@ def build_ingest_asset(kind: str) -> dg.AssetsDefinition:
             log_event(settings, run_id, "warning", stage="ingest", message=f"{kind}: {message}")
 
         if settings.key_is_default and kind == "beneficiaries":  # the only kind with case numbers
-            warn("REVIEW_PSEUDONYM_KEY is not set: case numbers are hashed with the public development key; "
-                 "set a secret key for real data")  # fmt: skip
+            warn(
+                "REVIEW_PSEUDONYM_KEY is not set: case numbers are hashed with the public development key; "
+                "set a secret key for real data"
+            )
         try:
             summary = ingest_kind(
-                kind, settings.raw_dir, settings.lake_dir, Pseudonymiser(settings.pseudonym_key),
-                log=context.log.info, warn=warn,
+                kind,
+                settings.raw_dir,
+                settings.lake_dir,
+                Pseudonymiser(settings.pseudonym_key),
+                log=context.log.info,
+                warn=warn,
             )
         except DropZoneMissing as e:  # not bad data: the refresh cannot do its job; publish nothing
             log_event(settings, run_id, "failed", stage=f"ingest {kind}", reason=str(e))

@@ -28,16 +28,22 @@ def review_pack(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         paths = write_pack()
     except Exception as e:
         settings = Settings.from_env()
-        message = (f"Published, pack stale: write it again with `.venv/bin/review-publish --pack`. The warehouse "
-                   f"{settings.warehouse} is the new build, but the review pack under {pack_dir()} could not be "
-                   f"written ({type(e).__name__}: {str(e)[:300]}) and is still the previous build's.")  # fmt: skip
+        message = (
+            f"Published, pack stale: write it again with `.venv/bin/review-publish --pack`. The warehouse "
+            f"{settings.warehouse} is the new build, but the review pack under {pack_dir()} could not be "
+            f"written ({type(e).__name__}: {str(e)[:300]}) and is still the previous build's."
+        )
         with contextlib.suppress(OSError):
             log_event(settings, context.run.run_id, "warning", stage="review pack", message=message)
         raise dg.Failure(message) from e
     with contextlib.suppress(OSError):
-        log_event(Settings.from_env(), context.run.run_id, "pack_written", html=str(paths["html"]), xlsx=str(paths["xlsx"]))
+        log_event(
+            Settings.from_env(), context.run.run_id, "pack_written", html=str(paths["html"]), xlsx=str(paths["xlsx"])
+        )
     context.log.info(f"Review pack written: {paths['html']}, {paths['xlsx']}")
-    return dg.MaterializeResult(metadata={"html": str(paths["html"]), "xlsx": str(paths["xlsx"]), "csv": str(paths["csv"])})
+    return dg.MaterializeResult(
+        metadata={"html": str(paths["html"]), "xlsx": str(paths["xlsx"]), "csv": str(paths["csv"])}
+    )
 
 
 class EditionConfig(dg.Config):
@@ -46,9 +52,7 @@ class EditionConfig(dg.Config):
 
 @dg.op(description="Freeze the published warehouse as an immutable, disclosure-controlled edition.")
 def freeze_edition(context: dg.OpExecutionContext, config: EditionConfig) -> str:
-    from pipelines.publication.editions import publish_edition
-
-    from pipelines.publication.editions import EditionError
+    from pipelines.publication.editions import EditionError, publish_edition
 
     try:
         path = publish_edition(config.edition)

@@ -18,7 +18,6 @@ deliveries missing) is not published; the refresh fails saying what shrank and h
 the build file, so a failed refresh leaves no debris beside the published warehouse.
 """
 
-
 import contextlib
 import os
 from pathlib import Path
@@ -51,7 +50,9 @@ def refresh_log_rows(events: list[dict], current_run: str, finished_at: str) -> 
     """One row per refresh attempt from the event log; the current run is the one being published."""
     runs: dict[str, dict] = {}
     for e in events:
-        r = runs.setdefault(e["run_id"], {"started_at": None, "finished_at": None, "published": False, "reason": None, "raw_dir": None})
+        r = runs.setdefault(
+            e["run_id"], {"started_at": None, "finished_at": None, "published": False, "reason": None, "raw_dir": None}
+        )
         if e["event"] == "started":
             r["started_at"] = r["started_at"] or e["at"]
             r["raw_dir"] = e.get("raw_dir")
@@ -64,10 +65,16 @@ def refresh_log_rows(events: list[dict], current_run: str, finished_at: str) -> 
     cur = runs.setdefault(current_run, {"started_at": None, "raw_dir": None})
     cur.update(finished_at=finished_at, published=True, reason="all blocking checks passed")
     return [
-        (run_id, r["started_at"], r["finished_at"], r["published"],
-         r["reason"] or "did not finish: killed or stopped before publishing", r["raw_dir"])
+        (
+            run_id,
+            r["started_at"],
+            r["finished_at"],
+            r["published"],
+            r["reason"] or "did not finish: killed or stopped before publishing",
+            r["raw_dir"],
+        )
         for run_id, r in runs.items()
-    ]  # fmt: skip
+    ]
 
 
 # The schemas dbt builds (generate_schema_name); on Spark each is a database, a folder <schema>.db.
@@ -104,7 +111,9 @@ def export_spark_build(settings: Settings) -> int:
     try:
         for schema, name, folder in tables:
             con.execute(f'create schema if not exists "{schema}"')
-            con.execute(f"create table \"{schema}\".\"{name}\" as select * from read_parquet('{_sql_path(folder)}/*.parquet')")
+            con.execute(
+                f'create table "{schema}"."{name}" as select * from read_parquet(\'{_sql_path(folder)}/*.parquet\')'
+            )
         con.execute("checkpoint")
     finally:
         con.close()
@@ -173,7 +182,9 @@ def shrink_limit_pct() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise dg.Failure(f"REVIEW_SHRINK_LIMIT_PCT must be a number of per cent between 0 and 100, not {raw!r}.") from None
+        raise dg.Failure(
+            f"REVIEW_SHRINK_LIMIT_PCT must be a number of per cent between 0 and 100, not {raw!r}."
+        ) from None
     if not 0 <= value <= 100:
         raise dg.Failure(f"REVIEW_SHRINK_LIMIT_PCT must be between 0 and 100, not {raw!r}.")
     return value
@@ -183,9 +194,7 @@ def shrink_allowed() -> bool:
     return os.environ.get("REVIEW_ALLOW_SHRINK", "").strip().lower() in ("1", "true", "yes")
 
 
-VALID_ROWS_SQL = (
-    "select kind, coalesce(sum(rows_valid), 0) from {}.audit.source_files where status = 'loaded' group by kind"
-)  # {}: a quoted database name
+VALID_ROWS_SQL = "select kind, coalesce(sum(rows_valid), 0) from {}.audit.source_files where status = 'loaded' group by kind"  # {}: a quoted database name
 
 
 def valid_rows_by_kind(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, int]:
@@ -234,7 +243,10 @@ def publish_guard(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
         return
     message = shrink_message(shrunk, settings, limit)
     if shrink_allowed():
-        note = "Published although it shrank (REVIEW_ALLOW_SHRINK=1): " + message.split(": ", 1)[1].split(" The published")[0]
+        note = (
+            "Published although it shrank (REVIEW_ALLOW_SHRINK=1): "
+            + message.split(": ", 1)[1].split(" The published")[0]
+        )
         log.warning(note)
         log_event(settings, run_id, "warning", stage="publish guard", message=note)
         return
@@ -263,7 +275,9 @@ def warehouse(context: dg.AssetExecutionContext, writer_lock: WriterLock, dbt: D
         try:
             publish_guard(con, settings, run_id, context.log)
             totals = _write_refresh_log(con, settings, run_id)
-            holds = con.execute("select count(*) filter (where holds), count(*) from marts.rpt_reconciliation").fetchall()[0]
+            holds = con.execute(
+                "select count(*) filter (where holds), count(*) from marts.rpt_reconciliation"
+            ).fetchall()[0]
             con.execute("checkpoint")
         finally:
             con.close()
@@ -273,11 +287,19 @@ def warehouse(context: dg.AssetExecutionContext, writer_lock: WriterLock, dbt: D
         discard_build_file(settings)  # nothing of a failed publish stays beside the warehouse
         with contextlib.suppress(OSError):  # a full disk must not hide the first error
             if not any(ev.get("event") == "failed" for ev in run_events(settings, run_id)):
-                log_event(settings, run_id, "failed", stage="publish", reason=f"not published: {type(e).__name__}: {e}"[:2000])
+                log_event(
+                    settings, run_id, "failed", stage="publish", reason=f"not published: {type(e).__name__}: {e}"[:2000]
+                )
         raise
     built = [ev for ev in run_events(settings, run_id) if ev.get("event") == "built"]
-    log_event(settings, run_id, "published", fingerprint=built[-1].get("fingerprint") if built else None,
-              holding=int(holds[0]), figures=int(holds[1]))  # fmt: skip
+    log_event(
+        settings,
+        run_id,
+        "published",
+        fingerprint=built[-1].get("fingerprint") if built else None,
+        holding=int(holds[0]),
+        figures=int(holds[1]),
+    )
     context.log.info(f"Published {settings.warehouse}")
     return dg.MaterializeResult(
         metadata={
@@ -301,7 +323,9 @@ def reconciliation_rows(settings: Settings) -> list[tuple] | None:
     if settings.on_spark and any(spark_table.glob("*.parquet")):
         con = duckdb.connect()
         try:
-            return con.execute(RECONCILIATION_SQL.format(f"read_parquet('{_sql_path(spark_table)}/*.parquet')")).fetchall()
+            return con.execute(
+                RECONCILIATION_SQL.format(f"read_parquet('{_sql_path(spark_table)}/*.parquet')")
+            ).fetchall()
         finally:
             con.close()
     for path in (settings.build_path, settings.warehouse):

@@ -15,8 +15,8 @@ Settings: REVIEW_WAREHOUSE, REVIEW_EDITIONS_DIR, REVIEW_PACK_DIR, REVIEW_DISCLOS
 from __future__ import annotations
 
 import argparse
-import warnings
 import sys
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -74,8 +74,10 @@ def compare(name: str, warehouse: Path | None = None) -> list[tuple]:
             built = built.isoformat(timespec="seconds") if built else ""
             if built and man.get("built_at") == built:
                 return []
-            raise EditionError(f"edition {name!r} was frozen from another build than {path} (built {built or 'unknown'}) "
-                               "and no refresh has read it yet: run a refresh, then compare")  # fmt: skip
+            raise EditionError(
+                f"edition {name!r} was frozen from another build than {path} (built {built or 'unknown'}) "
+                "and no refresh has read it yet: run a refresh, then compare"
+            )
         return con.execute(
             "select table_name, indicator_code, period, coalesce(dimension || '=' || dimension_value, ''), measure, "
             "edition_value, current_value, change, causes from marts.rpt_restatement where edition = ? "
@@ -87,8 +89,12 @@ def compare(name: str, warehouse: Path | None = None) -> list[tuple]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="review-publish", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--edition", metavar="NAME", help="freeze the current build as NAME; with --pack: the edition to use")
+    ap = argparse.ArgumentParser(
+        prog="review-publish", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--edition", metavar="NAME", help="freeze the current build as NAME; with --pack: the edition to use"
+    )
     ap.add_argument("--pack", action="store_true", help="write the review pack")
     ap.add_argument("--compare", metavar="NAME", help="list what changed since edition NAME, with causes")
     ap.add_argument("--list", action="store_true", help="list the editions")
@@ -114,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             print(f"Draft text for {args.window}: {res['html']}\n  {res['docx']}")
             if res["missing"]:
-                print(f"  {len(res['missing'])} of {len(res['sentences'])} figures have no value (bracketed in the text)")
+                print(
+                    f"  {len(res['missing'])} of {len(res['sentences'])} figures have no value (bracketed in the text)"
+                )
         elif args.pack:
             paths = write_pack(args.edition, args.out)
             print(f"Review pack ({'edition ' + args.edition if args.edition else 'current build'}):")
@@ -127,14 +135,18 @@ def main(argv: list[str] | None = None) -> int:
             for cause, n in Counter(r[8] for r in rows).most_common():
                 print(f"  {n:>6}  {cause}")
             for r in rows[:40]:
-                print(f"  {r[0]:<24} {r[1]:<38} {r[2]:<9} {r[3]:<28} {r[4]:<16} {r[5]!s:>14} -> {r[6]!s:<14} {r[7]}: {r[8]}")
+                print(
+                    f"  {r[0]:<24} {r[1]:<38} {r[2]:<9} {r[3]:<28} {r[4]:<16} {r[5]!s:>14} -> {r[6]!s:<14} {r[7]}: {r[8]}"
+                )
             if len(rows) > 40:
                 print(f"  ... {len(rows) - 40} more in marts.rpt_restatement")
         elif args.edition:
             path = publish_edition(args.edition)
             print(f"Edition {args.edition!r} frozen at {path}")
-            print("It appears in marts.edition_values from the next refresh on; compare with "
-                  f"`review-publish --compare {args.edition}`.")  # fmt: skip
+            print(
+                "It appears in marts.edition_values from the next refresh on; compare with "
+                f"`review-publish --compare {args.edition}`."
+            )
         else:
             ap.print_help()
             return 2

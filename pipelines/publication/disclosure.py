@@ -141,7 +141,7 @@ class _Controller:
             if v != round(v):
                 raise DisclosureError(f"{table.indicator_code} {key}: a count must be whole, not {v}")
         self.rows_by_period: dict[str, set[str]] = defaultdict(set)
-        for (p, v) in self.x:
+        for p, v in self.x:
             self.rows_by_period[p].add(v)
         self.blocks = make_blocks(set(self.rows_by_period) | set(table.totals), windows)
         self.status: dict[tuple[str, str], str] = {}
@@ -297,7 +297,9 @@ class _Controller:
 
     # --- the greedy loop -------------------------------------------------------------------------------
     def suppressed_cells(self, block: Block) -> list[tuple[str, str]]:
-        return [(p, v) for (p, v) in self.x if p in block.periods and self.state(p, v) in (PRIMARY, SECONDARY, WITHHELD)]
+        return [
+            (p, v) for (p, v) in self.x if p in block.periods and self.state(p, v) in (PRIMARY, SECONDARY, WITHHELD)
+        ]
 
     def apply_rows(self, block: Block, rows: set[str]) -> None:
         self.changed()
@@ -327,7 +329,11 @@ class _Controller:
                     if not cand or p in self.withheld:
                         continue
                     roomy = [v for v in cand if self.x[(p, v)] >= self.k + 1 + self.need_c]
-                    pick = min(roomy, key=lambda v: (self.x[(p, v)], v)) if roomy else max(cand, key=lambda v: (self.x[(p, v)], v))
+                    pick = (
+                        min(roomy, key=lambda v: (self.x[(p, v)], v))
+                        if roomy
+                        else max(cand, key=lambda v: (self.x[(p, v)], v))
+                    )
                     rows.add(pick)
                     added = True
                 if added:

@@ -171,11 +171,14 @@ def shift_period(period: str, window: tuple[int, int]) -> str:
     return f"{s + offset}-{e + offset}"
 
 
-def lookup(pub: Publication, code: str, period: str, dim: str | None, val: str | None) -> tuple[float | None, str | None]:
+def lookup(
+    pub: Publication, code: str, period: str, dim: str | None, val: str | None
+) -> tuple[float | None, str | None]:
     """(value, why there is none) from the disclosure-controlled Publication."""
     if dim:
-        b = pub["fct_indicator_breakdown"].filter((pl.col("indicator_code") == code) & (pl.col("period") == period)
-                                                  & (pl.col("dimension") == dim))  # fmt: skip
+        b = pub["fct_indicator_breakdown"].filter(
+            (pl.col("indicator_code") == code) & (pl.col("period") == period) & (pl.col("dimension") == dim)
+        )
         if b.is_empty():
             return None, f"no breakdown for {period}"
         if b.filter(pl.col("dimension_value").is_null()).height:
@@ -187,8 +190,9 @@ def lookup(pub: Publication, code: str, period: str, dim: str | None, val: str |
         return (None, "confidential") if (r.get("conf_status") or "F") != "F" else (float(r["value"]), None)
     if "-" in period:
         s, e = parse_window(period)
-        w = pub["fct_indicator_window"].filter((pl.col("indicator_code") == code) & (pl.col("window_start") == s)
-                                               & (pl.col("window_end") == e))  # fmt: skip
+        w = pub["fct_indicator_window"].filter(
+            (pl.col("indicator_code") == code) & (pl.col("window_start") == s) & (pl.col("window_end") == e)
+        )
         if w.is_empty():
             return None, f"window {s}–{e} not built"
         r = w.row(0, named=True)
@@ -209,8 +213,11 @@ def _provisional(pub: Publication, period: str) -> list[str]:
     if dy is None:
         return []
     years = [int(period)] if "-" not in period else list(range(*(lambda s, e: (s, e + 1))(*parse_window(period))))
-    return [f"{r['year']} is provisional ({r['provisional_reason']})" for r in dy.iter_rows(named=True)
-            if r["is_provisional"] and r["year"] in years]  # fmt: skip
+    return [
+        f"{r['year']} is provisional ({r['provisional_reason']})"
+        for r in dy.iter_rows(named=True)
+        if r["is_provisional"] and r["year"] in years
+    ]
 
 
 def _source(pub: Publication) -> str:
@@ -228,7 +235,9 @@ def regenerate(pub: Publication, window: tuple[int, int], templates: list[dict] 
         d = ind.get(code, {})
         unit = d.get("unit", "")
         period = shift_period(t["period"], window)
-        c, missing = lookup(pub, code, period, t["dimension"], t["dimension_value"]) if d else (None, "unknown indicator")
+        c, missing = (
+            lookup(pub, code, period, t["dimension"], t["dimension_value"]) if d else (None, "unknown indicator")
+        )
         start, end = (period.split("-") + [period])[:2] if "-" in period else (period, period)
         fields = {"year": period, "start": start, "end": end}
         if c is None:
@@ -243,16 +252,37 @@ def regenerate(pub: Publication, window: tuple[int, int], templates: list[dict] 
         parts = [f"{code}, {where}{period}"]
         if c is not None:
             rule = HEDGE_RULE.get(t["qualifier"], "?").format(r=format_number(t["rounding"], "", 1))
-            parts.append(f"computed {format_number(c, '', 0.1) if unit != 'usd' else 'USD ' + f'{c:,.0f}'}"
-                         f" {'(' + unit + ')' if unit and unit != 'usd' else ''}".rstrip())  # fmt: skip
-            parts.append(f"written as {t['qualifier']} ({rule})" if not fallback else
-                         f"no round number fits '{t['qualifier']}': stated exactly")  # fmt: skip
+            parts.append(
+                f"computed {format_number(c, '', 0.1) if unit != 'usd' else 'USD ' + f'{c:,.0f}'}"
+                f" {'(' + unit + ')' if unit and unit != 'usd' else ''}".rstrip()
+            )
+            parts.append(
+                f"written as {t['qualifier']} ({rule})"
+                if not fallback
+                else f"no round number fits '{t['qualifier']}': stated exactly"
+            )
         else:
             parts.append(missing)
         parts.append(_source(pub))
         parts += _provisional(pub, period)
-        out.append(Sentence(code, d.get("strategy_point"), t["paragraph"], period, t["dimension"], t["dimension_value"],
-                            t["qualifier"], t["rounding"], c, p, fallback, text, "; ".join(parts) + ".", missing))  # fmt: skip
+        out.append(
+            Sentence(
+                code,
+                d.get("strategy_point"),
+                t["paragraph"],
+                period,
+                t["dimension"],
+                t["dimension_value"],
+                t["qualifier"],
+                t["rounding"],
+                c,
+                p,
+                fallback,
+                text,
+                "; ".join(parts) + ".",
+                missing,
+            )
+        )
     return out
 
 
@@ -277,21 +307,26 @@ def _groups(sentences: list[Sentence], pub: Publication) -> list[tuple[str, list
 
 def render_html(sentences: list[Sentence], pub: Publication, window: tuple[int, int]) -> str:
     e = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>Draft review {window[0]}–{window[1]}</title><style>{CSS}</style></head><body>",
-             f"<h1>Review of the strategy, {window[0]}–{window[1]}: draft text</h1>",
-             f'<p class="meta">Figures from the {e(_source(pub))}, after disclosure control. Regenerated from the '
-             "sentences of the previous review; the hedging of each figure is chosen by the qualifier rules of the "
-             "indicator catalogue. A bracketed placeholder marks a figure that cannot be given.</p>"]  # fmt: skip
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Draft review {window[0]}–{window[1]}</title><style>{CSS}</style></head><body>",
+        f"<h1>Review of the strategy, {window[0]}–{window[1]}: draft text</h1>",
+        f'<p class="meta">Figures from the {e(_source(pub))}, after disclosure control. Regenerated from the '
+        "sentences of the previous review; the hedging of each figure is chosen by the qualifier rules of the "
+        "indicator catalogue. A bracketed placeholder marks a figure that cannot be given.</p>",
+    ]
     n = 0
     for title, group in _groups(sentences, pub):
         parts.append(f"<h2>{e(title)}</h2>")
         for s in group:
             n += 1
             cls = ' class="s missing"' if s.computed is None else ' class="s"'
-            parts.append(f'<p{cls} data-indicator="{e(s.indicator_code)}" data-period="{e(s.period)}">'
-                         f'<span class="para">¶{s.paragraph}</span> {e(s.text)}'
-                         f'<sup><a href="#n{n}" id="r{n}">{n}</a></sup></p>')  # fmt: skip
+            parts.append(
+                f'<p{cls} data-indicator="{e(s.indicator_code)}" data-period="{e(s.period)}">'
+                f'<span class="para">¶{s.paragraph}</span> {e(s.text)}'
+                f'<sup><a href="#n{n}" id="r{n}">{n}</a></sup></p>'
+            )
     parts.append('<h2>Notes</h2><ol class="notes">')
     n = 0
     for _, group in _groups(sentences, pub):
@@ -311,8 +346,10 @@ def write_docx(sentences: list[Sentence], pub: Publication, window: tuple[int, i
     doc = Document()
     doc.core_properties.title = f"Review of the strategy, {window[0]}-{window[1]}: draft text"
     doc.add_heading(f"Review of the strategy, {window[0]}–{window[1]}: draft text", level=1)
-    meta = doc.add_paragraph(f"Figures from the {_source(pub)}, after disclosure control. Each figure's note gives "
-                             "its indicator code, the value computed and the rule of its wording.")  # fmt: skip
+    meta = doc.add_paragraph(
+        f"Figures from the {_source(pub)}, after disclosure control. Each figure's note gives "
+        "its indicator code, the value computed and the rule of its wording."
+    )
     meta.runs[0].font.size = Pt(9)
     n = 0
     for title, group in _groups(sentences, pub):
@@ -349,13 +386,18 @@ def write_draft(pub: Publication, window: tuple[int, int], out_dir: Path) -> dic
     tmp.write_text(render_html(sentences, pub, window), encoding="utf-8")
     tmp.replace(html_path)
     docx_path = write_docx(sentences, pub, window, out_dir / "review_draft.docx")
-    return {"html": html_path, "docx": docx_path, "sentences": sentences,
-            "missing": [s for s in sentences if s.computed is None],
-            "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}  # fmt: skip
+    return {
+        "html": html_path,
+        "docx": docx_path,
+        "sentences": sentences,
+        "missing": [s for s in sentences if s.computed is None],
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
-def draft_from_cli(window_text: str, edition: str | None = None, out_dir: Path | None = None,
-                   warehouse: Path | None = None) -> dict:
+def draft_from_cli(
+    window_text: str, edition: str | None = None, out_dir: Path | None = None, warehouse: Path | None = None
+) -> dict:
     """What `review-publish --draft --window S-E [--edition NAME]` runs."""
     from pipelines.publication import pack_dir
     from pipelines.publication.disclosure import disclosure_k

@@ -52,18 +52,35 @@ PLACEHOLDER = "_placeholder"  # a 0-row edition so that marts.edition_values bui
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 VALUES_SCHEMA = {"edition": pl.String, "published_at": pl.String, **LONG_SCHEMA}
 SOURCES_SCHEMA = {
-    "edition": pl.String, "kind": pl.String, "file_name": pl.String, "status": pl.String, "sha256": pl.String,
-    "rows_valid": pl.Int64, "rows_rejected": pl.Int64,
-}  # fmt: skip
+    "edition": pl.String,
+    "kind": pl.String,
+    "file_name": pl.String,
+    "status": pl.String,
+    "sha256": pl.String,
+    "rows_valid": pl.Int64,
+    "rows_rejected": pl.Int64,
+}
 META_SCHEMA = {
-    "edition": pl.String, "published_at": pl.String, "code_version": pl.String, "rule_version": pl.String,
-    "k": pl.Int64, "built_at": pl.String,
-}  # fmt: skip
+    "edition": pl.String,
+    "published_at": pl.String,
+    "code_version": pl.String,
+    "rule_version": pl.String,
+    "k": pl.Int64,
+    "built_at": pl.String,
+}
 FRAMES = (
-    "fct_indicator_values", "fct_indicator_window", "fct_indicator_breakdown", "dim_indicator", "dim_strategy_point",
-    "rpt_reconciliation", "source_files", "quality_rejected_by_reason", "quality_rejected_files", "quality_held_rows",
+    "fct_indicator_values",
+    "fct_indicator_window",
+    "fct_indicator_breakdown",
+    "dim_indicator",
+    "dim_strategy_point",
+    "rpt_reconciliation",
+    "source_files",
+    "quality_rejected_by_reason",
+    "quality_rejected_files",
+    "quality_held_rows",
     "quality_completeness",
-)  # fmt: skip
+)
 
 
 class EditionError(RuntimeError):
@@ -73,7 +90,9 @@ class EditionError(RuntimeError):
 def rule_version() -> str:
     """A digest of what decides the figures: every dbt model and the indicator catalogue."""
     h = hashlib.sha256()
-    files = sorted((REPO / "dbt_project" / "models").rglob("*")) + [REPO / "dbt_project" / "seeds" / "indicator_catalogue.csv"]
+    files = sorted((REPO / "dbt_project" / "models").rglob("*")) + [
+        REPO / "dbt_project" / "seeds" / "indicator_catalogue.csv"
+    ]
     for p in files:
         if p.is_file():
             h.update(str(p.relative_to(REPO)).encode() + b"\0" + p.read_bytes() + b"\0")
@@ -175,7 +194,9 @@ def ensure_editions_dir(settings: Settings | None = None) -> tuple[Path, list[st
         except (OSError, ValueError, KeyError) as e:
             problems = [f"manifest.json unreadable ({type(e).__name__})"]
         if problems:
-            warnings.append(f"edition {name!r} is not read: its files do not match its manifest ({'; '.join(problems)[:300]})")
+            warnings.append(
+                f"edition {name!r} is not read: its files do not match its manifest ({'; '.join(problems)[:300]})"
+            )
             continue
         (view / name).mkdir()
         for f in manifest(name)["files"]:
@@ -193,8 +214,11 @@ def list_editions() -> list[str]:
     root = editions_dir()
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir()
-                  if NAME.match(p.name) and p.is_dir() and not p.is_symlink() and (p / "manifest.json").exists())  # fmt: skip
+    return sorted(
+        p.name
+        for p in root.iterdir()
+        if NAME.match(p.name) and p.is_dir() and not p.is_symlink() and (p / "manifest.json").exists()
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -221,16 +245,24 @@ def publish_edition(name: str, warehouse: Path | None = None, k: int | None = No
         raise EditionError(refusal)
     k = k if k is not None else disclosure_k()
     pub = load_current(warehouse, k)
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    meta = {"edition": name, "published_at": now, "code_version": code_version(), "rule_version": rule_version(),
-            "k": k, "built_at": pub.created_at}  # fmt: skip
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    meta = {
+        "edition": name,
+        "published_at": now,
+        "code_version": code_version(),
+        "rule_version": rule_version(),
+        "k": k,
+        "built_at": pub.created_at,
+    }
 
     with _publish_lock(root):
         # Under the lock: no other publish is writing, so every temporary folder is a dead one's.
         remove_stale_temp_folders(root)
         if target.exists():  # published by another process while this one waited for the lock
-            raise EditionError(f"edition {name!r} already exists at {target} (published meanwhile by another "
-                               "process): editions are immutable; choose a new name")  # fmt: skip
+            raise EditionError(
+                f"edition {name!r} already exists at {target} (published meanwhile by another "
+                "process): editions are immutable; choose a new name"
+            )
         _write_edition(pub, warehouse, name, target, meta, k)
     return target
 
@@ -252,11 +284,14 @@ def _write_edition(pub: Publication, warehouse: Path, name: str, target: Path, m
         freeze_provenance(warehouse, tmp, name)  # provenance.parquet (pipelines/publication/provenance.py)
         manifest = {
             **meta,
-            "disclosure": {"k": k, **suppression_summary(pub.frames),
-                           "rule": "docs/publication.md (primary 1..k, secondary by certificate, SDMX flags)"},
+            "disclosure": {
+                "k": k,
+                **suppression_summary(pub.frames),
+                "rule": "docs/publication.md (primary 1..k, secondary by certificate, SDMX flags)",
+            },
             "source_files": src.drop("edition").to_dicts(),
             "files": {p.name: _sha256(p) for p in sorted(tmp.iterdir())},
-        }  # fmt: skip
+        }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         for p in tmp.iterdir():
             p.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
@@ -265,8 +300,10 @@ def _write_edition(pub: Publication, warehouse: Path, name: str, target: Path, m
             os.rename(tmp, target)  # fails if the edition appeared meanwhile (a publish without the lock)
         except OSError:
             if target.exists():
-                raise EditionError(f"edition {name!r} was published meanwhile by another process: editions are "
-                                   "immutable; choose a new name") from None  # fmt: skip
+                raise EditionError(
+                    f"edition {name!r} was published meanwhile by another process: editions are "
+                    "immutable; choose a new name"
+                ) from None
             raise
     except BaseException:
         _remove(tmp)
@@ -295,7 +332,9 @@ def _remove(folder: Path) -> None:
 def manifest(name: str) -> dict:
     path = editions_dir() / name / "manifest.json"
     if not path.exists():
-        raise EditionError(f"no edition {name!r} under {editions_dir()} (editions: {', '.join(list_editions()) or 'none'})")
+        raise EditionError(
+            f"no edition {name!r} under {editions_dir()} (editions: {', '.join(list_editions()) or 'none'})"
+        )
     return json.loads(path.read_text())
 
 
@@ -322,5 +361,6 @@ def load_edition(name: str) -> Publication:
         raise EditionError(f"edition {name!r} does not match its manifest: " + "; ".join(problems))
     folder = editions_dir() / name
     frames = {f: pl.read_parquet(folder / f"{f}.parquet") for f in FRAMES}
-    return Publication(label=f"edition {name}", created_at=man["published_at"], k=int(man["k"]), frames=frames,
-                       meta=man)  # fmt: skip
+    return Publication(
+        label=f"edition {name}", created_at=man["published_at"], k=int(man["k"]), frames=frames, meta=man
+    )

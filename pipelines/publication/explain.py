@@ -46,7 +46,9 @@ PLAUSIBILITY_SHOWN = 8  # flags listed; the rest are counted, with the query tha
 def _table(headers: list[str], rows: list[tuple], indent: str = "  ") -> list[str]:
     cells = [[_fmt(c) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
-    num = [all(isinstance(r[i], (int, float)) or r[i] is None for r in rows) and bool(rows) for i in range(len(headers))]
+    num = [
+        all(isinstance(r[i], (int, float)) or r[i] is None for r in rows) and bool(rows) for i in range(len(headers))
+    ]
     line = lambda vals: indent + "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(vals, widths, num))  # noqa: E731
     return [line(headers), indent + "  ".join("-" * w for w in widths)] + [line(r) for r in cells]
 
@@ -71,7 +73,9 @@ def _provenance_rows(con, code: str, period: str, edition: str | None):
 
     path = editions_dir() / edition / "provenance.parquet"
     if not path.exists():
-        raise ExplainError(f"edition {edition!r} holds no provenance ({path} missing: frozen before provenance existed?)")
+        raise ExplainError(
+            f"edition {edition!r} holds no provenance ({path} missing: frozen before provenance existed?)"
+        )
     return con.execute(
         f"select {cols} from read_parquet(?) where indicator_code = ? and period = ? "
         "order by contribution, kind, file_name, check_name",
@@ -89,7 +93,8 @@ def explain(warehouse: Path, code: str, period: str, edition: str | None = None)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         ind = con.execute(
-            "select name, definition, unit, window_rule, measure from marts.dim_indicator where indicator_code = ?", [code]
+            "select name, definition, unit, window_rule, measure from marts.dim_indicator where indicator_code = ?",
+            [code],
         ).fetchall()
         if not ind:
             close = con.execute(
@@ -121,11 +126,21 @@ def explain(warehouse: Path, code: str, period: str, edition: str | None = None)
             ).fetchall()[0][0]
             raise ExplainError(f"{code} has no value for {period}: years {periods[0]}-{periods[1]}, windows {windows}")
         value, numerator, denominator = val[0][:3]
-        out = [f"{code}  {period}  =  {_fmt(value, unit)} {'' if unit == 'percent' else unit}".rstrip(), f"  {name}", ""]
+        out = [
+            f"{code}  {period}  =  {_fmt(value, unit)} {'' if unit == 'percent' else unit}".rstrip(),
+            f"  {name}",
+            "",
+        ]
         out.append(f"Definition: {definition}")
-        rules = {"sum": "the sum of the yearly values", "distinct": "each project, person or country counted once over the window",
-                 "recomputed": "recomputed over the whole window from each person's latest record in it"}  # fmt: skip
-        out.append(f"Window rule: {window_rule} ({rules.get(window_rule, window_rule)})" + (" - this is a yearly value" if kind == "year" else ""))
+        rules = {
+            "sum": "the sum of the yearly values",
+            "distinct": "each project, person or country counted once over the window",
+            "recomputed": "recomputed over the whole window from each person's latest record in it",
+        }
+        out.append(
+            f"Window rule: {window_rule} ({rules.get(window_rule, window_rule)})"
+            + (" - this is a yearly value" if kind == "year" else "")
+        )
         out.append(f"Measure: {measure}")
         if unit == "percent":
             out.append(f"Numerator: {_fmt(numerator)}   Denominator: {_fmt(denominator)}")
@@ -143,8 +158,10 @@ def explain(warehouse: Path, code: str, period: str, edition: str | None = None)
                 ["kind", "file", "sha256", "rows counted", f"{unit_name} counted", "rows lost to a later version"],
                 [(r[1], r[2], (r[3] or "")[:12], r[5], r[6], r[8]) for r in counted],
             )
-            out.append(f"  total rows counted: {_fmt(sum(r[5] for r in counted))}"
-                       f" ({unit_name} are counted once per file: a {unit_name[:-1]} in two files is in both lines)")  # fmt: skip
+            out.append(
+                f"  total rows counted: {_fmt(sum(r[5] for r in counted))}"
+                f" ({unit_name} are counted once per file: a {unit_name[:-1]} in two files is in both lines)"
+            )
         else:
             out.append("  none: no valid row feeds this value")
         out += ["", "Rejected or held rows that would have counted:"]

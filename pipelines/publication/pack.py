@@ -38,10 +38,20 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 CONTEXT_YEARS = 3  # the main table of a section shows this many years before the window, then the rest
 TOP_COUNTRIES = 10
 COUNTRY_INDICATORS = ("P10.avrr_returns", "P01.resettlement_persons", "P12.labour_migrants_deployed")
-UNIT_LABEL = {"usd": "USD", "percent": "%", "persons": "persons", "records": "records", "projects": "projects",
-              "countries": "countries"}  # fmt: skip
-DIMENSION_LABEL = {"sex": "Sex", "age_band": "Age band", "country_of_service": "Country of service",
-                   "destination_country": "Destination country"}  # fmt: skip
+UNIT_LABEL = {
+    "usd": "USD",
+    "percent": "%",
+    "persons": "persons",
+    "records": "records",
+    "projects": "projects",
+    "countries": "countries",
+}
+DIMENSION_LABEL = {
+    "sex": "Sex",
+    "age_band": "Age band",
+    "country_of_service": "Country of service",
+    "destination_country": "Destination country",
+}
 SEX_LABEL = {"F": "Women and girls", "M": "Men and boys", "U": "Sex not recorded"}
 TITLE = "Strategy review: indicators by strategy point"
 
@@ -106,7 +116,9 @@ class Figures:
             if st != "F" or (_num(r["value"]) and r["value"] != 0):
                 code = r["indicator_code"]
                 self.first_data[code] = min(self.first_data.get(code, r["year"]), r["year"])
-        self.windows = sorted({(s, e) for s, e in pub["fct_indicator_window"].select("window_start", "window_end").iter_rows()})
+        self.windows = sorted(
+            {(s, e) for s, e in pub["fct_indicator_window"].select("window_start", "window_end").iter_rows()}
+        )
         self.window: dict[tuple[str, int, int], dict] = {
             (r["indicator_code"], r["window_start"], r["window_end"]): r
             for r in pub["fct_indicator_window"].iter_rows(named=True)
@@ -115,8 +127,11 @@ class Figures:
         dy = pub.frames.get("dim_year")
         self.provisional: dict[int, str] = {}
         if dy is not None:
-            self.provisional = {int(r["year"]): r["provisional_reason"] or "provisional"
-                                for r in dy.iter_rows(named=True) if r["is_provisional"]}  # fmt: skip
+            self.provisional = {
+                int(r["year"]): r["provisional_reason"] or "provisional"
+                for r in dy.iter_rows(named=True)
+                if r["is_provisional"]
+            }
 
     def indicators(self, point: int | None) -> list[dict]:
         df = self.ind.filter(pl.col("strategy_point").is_null() if point is None else pl.col("strategy_point") == point)
@@ -124,7 +139,11 @@ class Figures:
 
     def section_years(self, point: int | None) -> list[int]:
         """From the section's first year with data (or the window's start, if earlier) to the last year."""
-        firsts = [self.first_data[d["indicator_code"]] for d in self.indicators(point) if d["indicator_code"] in self.first_data]
+        firsts = [
+            self.first_data[d["indicator_code"]]
+            for d in self.indicators(point)
+            if d["indicator_code"] in self.first_data
+        ]
         first = min(firsts, default=self.years[-1] if self.years else 0)
         if self.windows:
             first = min(first, self.windows[0][0])
@@ -157,8 +176,13 @@ class Figures:
         prov = any(y in self.provisional for y in range(s, e + 1))
         out = []
         st = w.get("conf_status") or "F"
-        out.append(Cell("c", flag=st, provisional=prov) if st != "F" else
-                   Cell("num", float(w["value"]), provisional=prov) if _num(w.get("value")) else NODATA)  # fmt: skip
+        out.append(
+            Cell("c", flag=st, provisional=prov)
+            if st != "F"
+            else Cell("num", float(w["value"]), provisional=prov)
+            if _num(w.get("value"))
+            else NODATA
+        )
         derived = w.get("derived_conf_status") or "F"
         for key in ("yearly_mean", "change_pct"):
             v = w.get(key)
@@ -217,7 +241,9 @@ class Figures:
             if d.get("measure") != "persons":
                 continue
             mine = b.filter((pl.col("indicator_code") == code) & pl.col("period").is_in(periods))
-            dims = ["sex", "age_band"] + (["destination_country", "country_of_service"] if code in COUNTRY_INDICATORS else [])
+            dims = ["sex", "age_band"] + (
+                ["destination_country", "country_of_service"] if code in COUNTRY_INDICATORS else []
+            )
             for dim in dims:
                 part = mine.filter(pl.col("dimension") == dim)
                 withheld = set(part.filter(pl.col("dimension_value").is_null())["period"].to_list())
@@ -233,8 +259,10 @@ class Figures:
                 hidden = 0
                 if country:
                     rank = window if window else periods[0]
-                    ranked = sorted((lab for lab in labels if cells[lab].get(rank, NODATA).kind == "num"),
-                                    key=lambda lab: (-cells[lab][rank].value, lab))  # fmt: skip
+                    ranked = sorted(
+                        (lab for lab in labels if cells[lab].get(rank, NODATA).kind == "num"),
+                        key=lambda lab: (-cells[lab][rank].value, lab),
+                    )
                     hidden = len(labels) - len(ranked[:TOP_COUNTRIES])
                     labels = ranked[:TOP_COUNTRIES]
                 else:
@@ -248,8 +276,18 @@ class Figures:
                         else:
                             row.append(cells[lab].get(p, Cell("num", 0.0)))
                     rows.append((SEX_LABEL.get(lab, lab) if dim == "sex" else lab, row))
-                blocks.append({"indicator_code": code, "name": d["name"], "dimension": dim, "periods": periods,
-                               "rows": rows, "withheld": sorted(withheld), "more": hidden, "top": country})  # fmt: skip
+                blocks.append(
+                    {
+                        "indicator_code": code,
+                        "name": d["name"],
+                        "dimension": dim,
+                        "periods": periods,
+                        "rows": rows,
+                        "withheld": sorted(withheld),
+                        "more": hidden,
+                        "top": country,
+                    }
+                )
         return blocks
 
 
@@ -373,8 +411,10 @@ def _td(c: Cell, unit: str, pct: bool = False, extra: tuple[str, ...] = ()) -> s
 
 def _year_th(fig: Figures, y: int) -> str:
     if y in fig.provisional:
-        return (f'<th class="prov" title="provisional: {_e(fig.provisional[y])}">{y}'
-                f'<sup class="p">{PROVISIONAL_MARK}</sup></th>')  # fmt: skip
+        return (
+            f'<th class="prov" title="provisional: {_e(fig.provisional[y])}">{y}'
+            f'<sup class="p">{PROVISIONAL_MARK}</sup></th>'
+        )
     return f"<th>{y}</th>"
 
 
@@ -384,15 +424,18 @@ def _indicator_table(fig: Figures, point: int | None, years: list[int], with_win
     out += [_year_th(fig, y) for y in years]
     if with_windows:
         for s, e in fig.windows:
-            out.append(f'<th class="win">{s}&ndash;{e}</th><th class="win">mean per year</th>'
-                       f'<th class="win">change %</th>')  # fmt: skip
+            out.append(
+                f'<th class="win">{s}&ndash;{e}</th><th class="win">mean per year</th><th class="win">change %</th>'
+            )
     out.append("</tr></thead><tbody>")
     for d, cells in fig.rows(point, years, with_windows):
         code, unit = d["indicator_code"], d["unit"]
         if not with_windows and all(c.kind == "nodata" for c in cells):
             continue  # an earlier-years row without any data says nothing
-        out.append(f'<tr data-indicator="{_e(code)}"><td class="l name">{_e(d["name"])}'
-                   f'<div class="code">{_e(code)} &middot; {_e(UNIT_LABEL.get(unit, unit))}</div></td>')  # fmt: skip
+        out.append(
+            f'<tr data-indicator="{_e(code)}"><td class="l name">{_e(d["name"])}'
+            f'<div class="code">{_e(code)} &middot; {_e(UNIT_LABEL.get(unit, unit))}</div></td>'
+        )
         n = len(years)
         for i, c in enumerate(cells):
             win = i >= n
@@ -404,9 +447,11 @@ def _indicator_table(fig: Figures, point: int | None, years: list[int], with_win
 
 def _legend(fig: Figures) -> str:
     prov = "; ".join(f"{y}: {r}" for y, r in sorted(fig.provisional.items()))
-    parts = [f"<b>{SUPPRESSED_MARK}</b> confidential (not published: disclosure control)",
-             f"<b>{NO_DATA_MARK}</b> no data (before the indicator&rsquo;s first year with data, or a share without participants)",
-             "<b>0</b> nothing happened that year"]  # fmt: skip
+    parts = [
+        f"<b>{SUPPRESSED_MARK}</b> confidential (not published: disclosure control)",
+        f"<b>{NO_DATA_MARK}</b> no data (before the indicator&rsquo;s first year with data, or a share without participants)",
+        "<b>0</b> nothing happened that year",
+    ]
     if prov:
         parts.append(f"<b>{PROVISIONAL_MARK}</b> provisional year, hatched ({_e(prov)})")
     return '<p class="legend">' + " &middot; ".join(parts) + "</p>"
@@ -416,12 +461,20 @@ def _section_tables(fig: Figures, point: int | None) -> str:
     earlier, main = fig.split_years(point)
     out = [_indicator_table(fig, point, main), _legend(fig)]
     if earlier:
-        out += [f"<h3>Earlier years ({earlier[0]}&ndash;{earlier[-1]})</h3>", _indicator_table(fig, point, earlier, False)]
+        out += [
+            f"<h3>Earlier years ({earlier[0]}&ndash;{earlier[-1]})</h3>",
+            _indicator_table(fig, point, earlier, False),
+        ]
     return "".join(out)
 
 
-def spark(years: list[int], values: list, windows: list[tuple[int, int]], unit: str,
-          provisional: frozenset[int] | set[int] = frozenset()) -> str:
+def spark(
+    years: list[int],
+    values: list,
+    windows: list[tuple[int, int]],
+    unit: str,
+    provisional: frozenset[int] | set[int] = frozenset(),
+) -> str:
     """A small line chart as inline SVG: the yearly values, the review window shaded, gaps for
     suppressed or missing values, a hollow point for a provisional year."""
     w, h, pad = 234, 70, 6
@@ -444,8 +497,10 @@ def spark(years: list[int], values: list, windows: list[tuple[int, int]], unit: 
         if idx:
             x0, x1 = x(idx[0]) - 4, x(idx[-1]) + 4
             parts.append(f'<rect x="{x0:.1f}" y="2" width="{x1 - x0:.1f}" height="{h - 16}" fill="#fff1c9"/>')
-    parts.append(f'<line x1="{pad}" y1="{y(0) if lo <= 0 <= hi else h - pad - 12:.1f}" x2="{w - pad}" '
-                 f'y2="{y(0) if lo <= 0 <= hi else h - pad - 12:.1f}" stroke="#c9d1d9" stroke-width="1"/>')  # fmt: skip
+    parts.append(
+        f'<line x1="{pad}" y1="{y(0) if lo <= 0 <= hi else h - pad - 12:.1f}" x2="{w - pad}" '
+        f'y2="{y(0) if lo <= 0 <= hi else h - pad - 12:.1f}" stroke="#c9d1d9" stroke-width="1"/>'
+    )
     segment: list[str] = []
     segments = []
     for i, v in enumerate(values):
@@ -471,15 +526,16 @@ def spark(years: list[int], values: list, windows: list[tuple[int, int]], unit: 
     return "".join(parts)
 
 
-
 def _charts(fig: Figures, point: int | None) -> str:
     years = fig.section_years(point)
     out = ['<div class="charts">']
     for d in fig.indicators(point):
         series = [fig.cell(d["indicator_code"], yr).number for yr in years]
-        out.append(f'<figure class="chart" data-indicator="{_e(d["indicator_code"])}">'
-                   f'{spark(years, series, fig.windows, d["unit"], set(fig.provisional))}'
-                   f'<figcaption>{_e(unit_caption(d["name"], d["unit"]))}</figcaption></figure>')  # fmt: skip
+        out.append(
+            f'<figure class="chart" data-indicator="{_e(d["indicator_code"])}">'
+            f"{spark(years, series, fig.windows, d['unit'], set(fig.provisional))}"
+            f"<figcaption>{_e(unit_caption(d['name'], d['unit']))}</figcaption></figure>"
+        )
     out.append("</div>")
     return "".join(out)
 
@@ -488,8 +544,10 @@ def _bar(value: float | None, top: float, width: int = 90) -> str:
     if value is None or top <= 0:
         return ""
     w = max(1.0, width * value / top) if value > 0 else 0.0
-    return (f'<svg width="{width}" height="10" viewBox="0 0 {width} 10" role="img" aria-label="bar">'
-            f'<rect x="0" y="1" width="{w:.1f}" height="8" fill="#7aa6c9"/></svg>')  # fmt: skip
+    return (
+        f'<svg width="{width}" height="10" viewBox="0 0 {width} 10" role="img" aria-label="bar">'
+        f'<rect x="0" y="1" width="{w:.1f}" height="8" fill="#7aa6c9"/></svg>'
+    )
 
 
 def _breakdowns_html(fig: Figures, point: int | None) -> str:
@@ -502,8 +560,10 @@ def _breakdowns_html(fig: Figures, point: int | None) -> str:
         last = len(periods) - 1
         top = max([c.value for _, row in b["rows"] for c in row[last:] if c.kind == "num"] + [0.0])
         title = f"{b['name']}: {'top ' + str(TOP_COUNTRIES) + ' ' if b['top'] else ''}by {DIMENSION_LABEL[b['dimension']].lower()}"
-        out.append(f'<div class="blk" data-breakdown="{_e(b["indicator_code"])}:{_e(b["dimension"])}"><table>'
-                   f'<caption>{_e(title)}</caption><thead><tr><th class="l">{_e(DIMENSION_LABEL[b["dimension"]])}</th>')  # fmt: skip
+        out.append(
+            f'<div class="blk" data-breakdown="{_e(b["indicator_code"])}:{_e(b["dimension"])}"><table>'
+            f'<caption>{_e(title)}</caption><thead><tr><th class="l">{_e(DIMENSION_LABEL[b["dimension"]])}</th>'
+        )
         for p in periods:
             cls = "win" if "-" in p else "prov" if p.isdigit() and int(p) in fig.provisional else ""
             out.append(f'<th class="{cls}">{_e(p.replace("-", "–"))}</th>')
@@ -516,11 +576,15 @@ def _breakdowns_html(fig: Figures, point: int | None) -> str:
         out.append("</tbody></table>")
         notes = []
         if b["withheld"]:
-            notes.append(f"withheld as a whole for {', '.join(b['withheld'])} (cells could not be protected one by one)")
+            notes.append(
+                f"withheld as a whole for {', '.join(b['withheld'])} (cells could not be protected one by one)"
+            )
         if b["more"]:
             notes.append(f"{b['more']} more countries not shown (smaller, or confidential)")
         if b["dimension"] in ("destination_country", "country_of_service"):
-            notes.append("a person counts under every country they had: the countries may add up to more than the total")
+            notes.append(
+                "a person counts under every country they had: the countries may add up to more than the total"
+            )
         if notes:
             out.append(f'<p class="small">{_e("; ".join(notes)).capitalize()}.</p>')
         out.append("</div>")
@@ -538,9 +602,11 @@ def _reconciliation_html(rec: pl.DataFrame, unit: dict[str, str] | None = None) 
     if rec.is_empty():
         return '<p class="small">No figure of the published review refers to these indicators.</p>'
     unit = unit or {}
-    rows = ["<table class=\"rec\"><thead><tr><th class=\"l\">¶</th><th class=\"l\">Published wording</th>"
-            "<th class=\"l\">Indicator</th><th class=\"l\">Period</th><th>Published</th><th class=\"l\">Qualifier</th>"
-            "<th>Computed</th><th class=\"l\">Verdict</th></tr></thead><tbody>"]  # fmt: skip
+    rows = [
+        '<table class="rec"><thead><tr><th class="l">¶</th><th class="l">Published wording</th>'
+        '<th class="l">Indicator</th><th class="l">Period</th><th>Published</th><th class="l">Qualifier</th>'
+        '<th>Computed</th><th class="l">Verdict</th></tr></thead><tbody>'
+    ]
     for r in rec.iter_rows(named=True):
         u = unit.get(r["indicator_code"], "")
         dim = f" ({r['dimension']} {r['dimension_value']})" if r.get("dimension") else ""
@@ -549,10 +615,10 @@ def _reconciliation_html(rec: pl.DataFrame, unit: dict[str, str] | None = None) 
         else:
             computed = fmt(r["computed_value"], u) if r["computed_value"] is not None else NO_DATA_MARK
         rows.append(
-            f"<tr><td class=\"l\">{_e(r['paragraph'])}</td><td class=\"l\">{_e(r['wording'])}</td>"
-            f"<td class=\"l\">{_e(r['indicator_code'])}</td><td class=\"l\">{_e(r['period'])}{_e(dim)}</td>"
-            f"<td>{_e(fmt(r['published_value'], u))}</td><td class=\"l\">{_e(r['qualifier'])}</td>"
-            f"<td>{_e(computed)}</td><td class=\"l\">{_verdict(r['holds'])}</td></tr>"
+            f'<tr><td class="l">{_e(r["paragraph"])}</td><td class="l">{_e(r["wording"])}</td>'
+            f'<td class="l">{_e(r["indicator_code"])}</td><td class="l">{_e(r["period"])}{_e(dim)}</td>'
+            f'<td>{_e(fmt(r["published_value"], u))}</td><td class="l">{_e(r["qualifier"])}</td>'
+            f'<td>{_e(computed)}</td><td class="l">{_verdict(r["holds"])}</td></tr>'
         )
     rows.append("</tbody></table>")
     return "".join(rows)
@@ -576,13 +642,22 @@ def _frame_html(df: pl.DataFrame, labels: dict[str, str] | None = None) -> str:
     labels = labels or {}
     header = df.columns
     numeric = [df.schema[c].is_numeric() and c not in PLAIN_COLUMNS for c in header]
-    out = ["<table><thead><tr>",
-           *[f'<th class="{"" if numeric[i] else "l"}">{_e(labels.get(h, h.replace("_", " ")))}</th>' for i, h in enumerate(header)],
-           "</tr></thead><tbody>"]  # fmt: skip
+    out = [
+        "<table><thead><tr>",
+        *[
+            f'<th class="{"" if numeric[i] else "l"}">{_e(labels.get(h, h.replace("_", " ")))}</th>'
+            for i, h in enumerate(header)
+        ],
+        "</tr></thead><tbody>",
+    ]
     for row in df.iter_rows():
-        out.append("<tr>" + "".join(
-            f'<td class="{"" if numeric[i] else "l"}">{_e(_plain(header[i], v))}</td>' for i, v in enumerate(row)
-        ) + "</tr>")  # fmt: skip
+        out.append(
+            "<tr>"
+            + "".join(
+                f'<td class="{"" if numeric[i] else "l"}">{_e(_plain(header[i], v))}</td>' for i, v in enumerate(row)
+            )
+            + "</tr>"
+        )
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -608,8 +683,10 @@ CHECK_TEXT = {
 def _rejected_html(df: pl.DataFrame) -> str:
     if df.is_empty() or "check_name" not in df.columns:
         return _frame_html(df)
-    df = df.with_columns(pl.col("check_name").map_elements(lambda c: CHECK_TEXT.get(c, c), return_dtype=pl.String).alias("reason"),
-                         pl.col("check_name").alias("check"))  # fmt: skip
+    df = df.with_columns(
+        pl.col("check_name").map_elements(lambda c: CHECK_TEXT.get(c, c), return_dtype=pl.String).alias("reason"),
+        pl.col("check_name").alias("check"),
+    )
     cols = ["kind", "reason", "check", *[c for c in ("rows_rejected", "failures") if c in df.columns]]
     return _frame_html(df.select(cols), {"rows_rejected": "rows rejected", "failures": "checks failed"})
 
@@ -628,14 +705,23 @@ def plausibility_selection(flags: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFr
     rank = pl.col("importance").replace_strict(IMPORTANCE_ORDER, default=3, return_dtype=pl.Int32)
     touches = pl.col("touches_published").fill_null(False) if "touches_published" in flags.columns else pl.lit(False)
     ordered = flags.with_columns(__rank=rank, __touch=touches).sort(
-        "strategy_point", "__rank", "__touch", "indicator_code", "period", descending=[False, False, True, False, False],
+        "strategy_point",
+        "__rank",
+        "__touch",
+        "indicator_code",
+        "period",
+        descending=[False, False, True, False, False],
         nulls_last=False,
     )
     ordered = ordered.with_columns(__n=pl.int_range(pl.len()).over("strategy_point"))
     listed = ordered.filter((pl.col("__rank") == 0) | (pl.col("__n") < PLAUSIBILITY_LISTED_PER_POINT))
-    counts = ordered.group_by("strategy_point").agg(
-        *[(pl.col("importance") == i).sum().alias(i) for i in IMPORTANCE_ORDER],
-    ).join(listed.group_by("strategy_point").len("listed"), on="strategy_point", how="left", nulls_equal=True)
+    counts = (
+        ordered.group_by("strategy_point")
+        .agg(
+            *[(pl.col("importance") == i).sum().alias(i) for i in IMPORTANCE_ORDER],
+        )
+        .join(listed.group_by("strategy_point").len("listed"), on="strategy_point", how="left", nulls_equal=True)
+    )
     return listed.drop("__rank", "__touch", "__n"), counts.sort("strategy_point", nulls_last=False)
 
 
@@ -643,24 +729,38 @@ def plausibility_html(flags: pl.DataFrame | None) -> str:
     """The plausibility flags by strategy point (marts.rpt_plausibility, disclosure-controlled), or a
     statement that the checks were not run (the table is not in this build)."""
     if flags is None:
-        return '<p class="small plaus-none">Plausibility checks not run (marts.rpt_plausibility is not in this build).</p>'
+        return (
+            '<p class="small plaus-none">Plausibility checks not run (marts.rpt_plausibility is not in this build).</p>'
+        )
     if flags.is_empty():
         return '<p class="small plaus-empty">Plausibility checks run: no flag.</p>'
     listed, counts = plausibility_selection(flags)
-    out = ['<table class="plaus-counts"><tr><th class="l">Flags</th><th>high</th><th>medium</th><th>low</th>'
-           "<th>listed below</th></tr>"]
+    out = [
+        '<table class="plaus-counts"><tr><th class="l">Flags</th><th>high</th><th>medium</th><th>low</th>'
+        "<th>listed below</th></tr>"
+    ]
     for c in counts.iter_rows(named=True):
         title = "Organisation-wide" if c["strategy_point"] is None else f"Point {c['strategy_point']}"
-        out.append(f'<tr><td class="l">{_e(title)}</td><td>{c["high"]:,}</td><td>{c["medium"]:,}</td>'
-                   f'<td>{c["low"]:,}</td><td>{c["listed"] or 0:,}</td></tr>')
-    out.append("</table><p class=\"small\">Every high flag is listed, then the most important others up to "
-               f"{PLAUSIBILITY_LISTED_PER_POINT} per point; all flags are in csv/rpt_plausibility.csv and "
-               "marts.rpt_plausibility.</p>")
+        out.append(
+            f'<tr><td class="l">{_e(title)}</td><td>{c["high"]:,}</td><td>{c["medium"]:,}</td>'
+            f"<td>{c['low']:,}</td><td>{c['listed'] or 0:,}</td></tr>"
+        )
+    out.append(
+        '</table><p class="small">Every high flag is listed, then the most important others up to '
+        f"{PLAUSIBILITY_LISTED_PER_POINT} per point; all flags are in csv/rpt_plausibility.csv and "
+        "marts.rpt_plausibility.</p>"
+    )
     points = sorted({p for p in listed["strategy_point"].to_list()}, key=lambda p: (p is not None, p or 0))
     for p in points:
         part = listed.filter(pl.col("strategy_point").is_null() if p is None else pl.col("strategy_point") == p)
-        rows = sorted(part.iter_rows(named=True),
-                      key=lambda r: (IMPORTANCE_ORDER.get(r.get("importance"), 3), str(r.get("indicator_code")), str(r.get("period"))))  # fmt: skip
+        rows = sorted(
+            part.iter_rows(named=True),
+            key=lambda r: (
+                IMPORTANCE_ORDER.get(r.get("importance"), 3),
+                str(r.get("indicator_code")),
+                str(r.get("period")),
+            ),
+        )
         title = "Organisation-wide" if p is None else f"Point {p}"
         out.append(f'<h3>{_e(title)}</h3><ul class="flags" data-point="{"" if p is None else p}">')
         for r in rows:
@@ -669,8 +769,10 @@ def plausibility_html(flags: pl.DataFrame | None) -> str:
             where = f"{r.get('indicator_code')}, {r.get('period')}"
             if r.get("dimension"):
                 where += f", {r['dimension']} {r.get('dimension_value')}"
-            out.append(f'<li><span class="imp-{_e(imp)}">{_e(imp)}</span> {_e(r.get("sentence"))}{_e(ack)} '
-                       f'<span class="small">[{_e(r.get("rule_id"))}: {_e(where)}]</span></li>')  # fmt: skip
+            out.append(
+                f'<li><span class="imp-{_e(imp)}">{_e(imp)}</span> {_e(r.get("sentence"))}{_e(ack)} '
+                f'<span class="small">[{_e(r.get("rule_id"))}: {_e(where)}]</span></li>'
+            )
         out.append("</ul>")
     return "".join(out)
 
@@ -695,34 +797,44 @@ def render_html(pub: Publication) -> str:
     parts += [
         '<section id="org" class="org"><h2>Organisation-wide figures</h2>',
         '<p class="small">Each project, person and dollar counted once (per-point figures overlap and must not be summed).</p>',
-        _section_tables(fig, None), "<h3>Trends</h3>", _charts(fig, None),
-        "<h3>Breakdowns</h3>", _breakdowns_html(fig, None),
-        "<h3>Reconciliation with the published review</h3>", _reconciliation_html(fig.reconciliation(None), fig.unit),
+        _section_tables(fig, None),
+        "<h3>Trends</h3>",
+        _charts(fig, None),
+        "<h3>Breakdowns</h3>",
+        _breakdowns_html(fig, None),
+        "<h3>Reconciliation with the published review</h3>",
+        _reconciliation_html(fig.reconciliation(None), fig.unit),
         "</section>",
-    ]  # fmt: skip
+    ]
     for r in fig.points.iter_rows(named=True):
         p = r["strategy_point"]
         parts += [
             f'<section id="point-{p}" class="point" data-point="{p}">',
             f"<h2>Point {p}: {_e(r['short_name'])}</h2><blockquote>{_e(r['text'])}</blockquote>",
             "<h3>Indicators by year, and over the review window</h3>",
-            _section_tables(fig, p), "<h3>Trends</h3>", _charts(fig, p),
-            "<h3>Breakdowns</h3>", _breakdowns_html(fig, p),
-            "<h3>Reconciliation with the published review</h3>", _reconciliation_html(fig.reconciliation(p), fig.unit),
+            _section_tables(fig, p),
+            "<h3>Trends</h3>",
+            _charts(fig, p),
+            "<h3>Breakdowns</h3>",
+            _breakdowns_html(fig, p),
+            "<h3>Reconciliation with the published review</h3>",
+            _reconciliation_html(fig.reconciliation(p), fig.unit),
             "</section>",
-        ]  # fmt: skip
+        ]
     # data quality
     comp = pub["quality_completeness"]
     top = max([1, *comp["service_records"].to_list()]) if not comp.is_empty() else 1
-    comp_rows = ["<table><thead><tr><th class=\"l\">Year</th><th>Service records</th><th class=\"l\"></th>"
-                 "<th>Expenditure rows</th><th>Projects started</th><th>Expenditure rows held</th>"
-                 "<th>Indicators with data</th></tr></thead><tbody>"]  # fmt: skip
+    comp_rows = [
+        '<table><thead><tr><th class="l">Year</th><th>Service records</th><th class="l"></th>'
+        "<th>Expenditure rows</th><th>Projects started</th><th>Expenditure rows held</th>"
+        "<th>Indicators with data</th></tr></thead><tbody>"
+    ]
     for c in comp.iter_rows(named=True):
         prov = c["year"] in fig.provisional
-        year = f"{c['year']}<sup class=\"p\">{PROVISIONAL_MARK}</sup>" if prov else str(c["year"])
+        year = f'{c["year"]}<sup class="p">{PROVISIONAL_MARK}</sup>' if prov else str(c["year"])
         comp_rows.append(
-            f"<tr><td class=\"l{' prov' if prov else ''}\">{year}</td><td>{fmt(c['service_records'])}</td>"
-            f"<td class=\"l\">{_bar(float(c['service_records'] or 0), float(top), 160)}</td>"
+            f'<tr><td class="l{" prov" if prov else ""}">{year}</td><td>{fmt(c["service_records"])}</td>'
+            f'<td class="l">{_bar(float(c["service_records"] or 0), float(top), 160)}</td>'
             f"<td>{fmt(c['expenditure_rows'])}</td><td>{fmt(c['projects_started'])}</td>"
             f"<td>{fmt(c['expenditure_rows_held'])}</td><td>{fmt(c['indicators_with_data'])} of {fmt(c['indicators'])}</td></tr>"
         )
@@ -735,31 +847,42 @@ def render_html(pub: Publication) -> str:
         f"{fmt(loaded['rows_rejected'].sum())} rows rejected); "
         f"{src.filter(pl.col('status') == 'rejected').height} files rejected; "
         f"{src.filter(pl.col('status') == 'ignored').height} files ignored.</p>",
-        "<h3>Plausibility checks, by strategy point</h3>", plausibility_html(pub.frames.get("rpt_plausibility")),
-        "<h3>Rejected rows by reason</h3>", _rejected_html(pub["quality_rejected_by_reason"]),
-        "<h3>Files rejected</h3>", _frame_html(pub["quality_rejected_files"]),
+        "<h3>Plausibility checks, by strategy point</h3>",
+        plausibility_html(pub.frames.get("rpt_plausibility")),
+        "<h3>Rejected rows by reason</h3>",
+        _rejected_html(pub["quality_rejected_by_reason"]),
+        "<h3>Files rejected</h3>",
+        _frame_html(pub["quality_rejected_files"]),
         "<h3>Held rows (expenditure of projects in no projects extract)</h3>",
         _frame_html(pub["quality_held_rows"], {"rows_held": "rows held"}),
-        "<h3>Completeness by year</h3>", "".join(comp_rows), _legend(fig),
+        "<h3>Completeness by year</h3>",
+        "".join(comp_rows),
+        _legend(fig),
         f'<p class="legend">Disclosure control of this pack: {_e(sup.get("primary", "?"))} breakdown cells suppressed '
-        f'as small (C), {_e(sup.get("secondary", "?"))} to protect them (D), {_e(sup.get("withheld_groups", "?"))} '
+        f"as small (C), {_e(sup.get('secondary', '?'))} to protect them (D), {_e(sup.get('withheld_groups', '?'))} "
         "breakdown groups withheld whole; the workbook and the CSV exports carry the flags.</p></section>",
-    ]  # fmt: skip
+    ]
     defs = pub["dim_indicator"].select("indicator_code", "name", "unit", "window_rule", "definition")
-    parts += ['<section id="definitions"><h2>Definitions</h2>', _frame_html(defs), "</section>",
-              "</main></body></html>"]  # fmt: skip
+    parts += [
+        '<section id="definitions"><h2>Definitions</h2>',
+        _frame_html(defs),
+        "</section>",
+        "</main></body></html>",
+    ]
     return "\n".join(parts)
 
 
 # --- XLSX and CSV -------------------------------------------------------------------------------------------
 
 FORMAT_INT = "#,##0"
-FORMAT_MUSD = '#,##0.0,,'  # USD shown in millions with one decimal (the stored number stays exact)
+FORMAT_MUSD = "#,##0.0,,"  # USD shown in millions with one decimal (the stored number stays exact)
 FORMAT_PCT = "0.0"
 FORMAT_MEAN = "#,##0.0"
-LEGEND = (f"{SUPPRESSED_MARK} = confidential, not published (disclosure control; the cell's note gives its SDMX flags); "
-          f"empty = no data; {PROVISIONAL_MARK} = provisional year (the extracts cover it only in part); "
-          "USD in millions; percentages 0-100.")  # fmt: skip
+LEGEND = (
+    f"{SUPPRESSED_MARK} = confidential, not published (disclosure control; the cell's note gives its SDMX flags); "
+    f"empty = no data; {PROVISIONAL_MARK} = provisional year (the extracts cover it only in part); "
+    "USD in millions; percentages 0-100."
+)
 
 
 def number_format(unit: str, column: str = "value") -> str:
@@ -804,8 +927,15 @@ class Sheet:
         n = len(value) if isinstance(value, str) else len(f"{value:,.1f}") if isinstance(value, (int, float)) else 1
         self.widths[col] = max(self.widths.get(col, 6), min(n + 2, 60))
 
-    def table(self, header: list[str], rows: list[list], formats: list | None = None, filter_: bool = True,
-              freeze_col: int = 1, widths: dict[int, float] | None = None) -> None:
+    def table(
+        self,
+        header: list[str],
+        rows: list[list],
+        formats: list | None = None,
+        filter_: bool = True,
+        freeze_col: int = 1,
+        widths: dict[int, float] | None = None,
+    ) -> None:
         """rows: values, or Cell objects; formats: per column or per (row, column) via a callable."""
         from openpyxl.comments import Comment
         from openpyxl.styles import Alignment, Font, PatternFill
@@ -831,8 +961,14 @@ class Sheet:
             ws.append(out)
             r = ws.max_row
             if not self.first_table:  # wrapped text in the columns sized by the first table: room for its lines
-                lines = max([math.ceil(len(v) / max(self.widths.get(ci, 8.43) - 1, 1))
-                             for ci, v in enumerate(out, start=1) if isinstance(v, str)] + [1])  # fmt: skip
+                lines = max(
+                    [
+                        math.ceil(len(v) / max(self.widths.get(ci, 8.43) - 1, 1))
+                        for ci, v in enumerate(out, start=1)
+                        if isinstance(v, str)
+                    ]
+                    + [1]
+                )
                 if lines > 1:
                     ws.row_dimensions[r].height = 13 * lines
             for ci, v in enumerate(row, start=1):
@@ -851,8 +987,12 @@ class Sheet:
                 if isinstance(cell.value, str) and (ci <= freeze_col or not self.first_table):
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
                 if self.first_table:
-                    self._width(ci, out[ci - 1] if not (fmtc == FORMAT_MUSD and isinstance(out[ci - 1], float))
-                                else out[ci - 1] / 1e6)  # fmt: skip
+                    self._width(
+                        ci,
+                        out[ci - 1]
+                        if not (fmtc == FORMAT_MUSD and isinstance(out[ci - 1], float))
+                        else out[ci - 1] / 1e6,
+                    )
         if widths:
             self.widths.update(widths)
         if self.first_table:
@@ -877,7 +1017,9 @@ class Sheet:
         for r in (1, 2):
             ws.merge_cells(f"A{r}:{last}{r}")
             chars = len(str(ws.cell(r, 1).value or ""))
-            ws.row_dimensions[r].height = (17 if r == 1 else 13) * max(1, math.ceil(chars * (1.2 if r == 1 else 0.9) / total))
+            ws.row_dimensions[r].height = (17 if r == 1 else 13) * max(
+                1, math.ceil(chars * (1.2 if r == 1 else 0.9) / total)
+            )
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.fitToWidth = 1
@@ -908,7 +1050,10 @@ def _frame_sheet(sheet: Sheet, df: pl.DataFrame, unit_col: str | None = None, va
             return number_format(units[ri])
         return FORMAT_INT if df.schema[c].is_integer() else None
 
-    rows = [[("" if v is None else v) if not isinstance(v, bool) else ("yes" if v else "no") for v in r] for r in df.iter_rows()]
+    rows = [
+        [("" if v is None else v) if not isinstance(v, bool) else ("yes" if v else "no") for v in r]
+        for r in df.iter_rows()
+    ]
     sheet.table([c.replace("_", " ") for c in cols], rows, formats)
 
 
@@ -921,15 +1066,30 @@ def write_xlsx(pub: Publication, path: Path) -> Path:
     about = wb.active
     about.title = "About"
     for row in [
-        [TITLE], ["Source", pub.label], ["Date", pub.created_at], ["Disclosure threshold k", pub.k],
-        [SUPPRESSED_MARK, f"confidential: a breakdown cell of 1..{pub.k} persons or records, or a cell that would reveal one"],
-        ["(empty)", "no data: a year before the indicator's first year with data, or a percentage without participants"],
-        [PROVISIONAL_MARK, "provisional year: " + ("; ".join(f"{y} {r}" for y, r in sorted(fig.provisional.items())) or "none")],
+        [TITLE],
+        ["Source", pub.label],
+        ["Date", pub.created_at],
+        ["Disclosure threshold k", pub.k],
+        [
+            SUPPRESSED_MARK,
+            f"confidential: a breakdown cell of 1..{pub.k} persons or records, or a cell that would reveal one",
+        ],
+        [
+            "(empty)",
+            "no data: a year before the indicator's first year with data, or a percentage without participants",
+        ],
+        [
+            PROVISIONAL_MARK,
+            "provisional year: " + ("; ".join(f"{y} {r}" for y, r in sorted(fig.provisional.items())) or "none"),
+        ],
         ["obs_status", "SDMX: A normal value, Q missing value (suppressed)"],
         ["conf_status", "SDMX: F free, C confidential (primary), D secondary confidentiality"],
-        ["Units", "persons, projects, records and countries as integers; USD in millions (one decimal; the cell holds "
-                  "the exact amount); percentages 0-100 with one decimal"],
-    ]:  # fmt: skip
+        [
+            "Units",
+            "persons, projects, records and countries as integers; USD in millions (one decimal; the cell holds "
+            "the exact amount); percentages 0-100 with one decimal",
+        ],
+    ]:
         about.append([neutralise(v) for v in row])
     about["A1"].font = Font(bold=True, size=14)
     about.column_dimensions["A"].width = 24
@@ -944,8 +1104,12 @@ def write_xlsx(pub: Publication, path: Path) -> Path:
     def point_sheet(title: str, point: int | None, heading: str):
         sheet = Sheet(wb, title, pub, heading)
         years = fig.section_years(point)
-        header = ["Indicator", "Name", "Unit",
-                  *[f"{y} {PROVISIONAL_MARK}" if y in fig.provisional else str(y) for y in years]]  # fmt: skip
+        header = [
+            "Indicator",
+            "Name",
+            "Unit",
+            *[f"{y} {PROVISIONAL_MARK}" if y in fig.provisional else str(y) for y in years],
+        ]
         for s, e in fig.windows:
             header += [f"{s}-{e}", f"{s}-{e} yearly mean", f"{s}-{e} change %"]
         rows, units = [], []
@@ -969,21 +1133,42 @@ def write_xlsx(pub: Publication, path: Path) -> Path:
             rrows, runits = [], []
             for r in rec.iter_rows(named=True):
                 period = r["period"] + (f" {r['dimension_value']}" if r.get("dimension") else "")
-                computed = SUPPRESSED_MARK if r["computed_value"] is None and r["holds"] is None else r["computed_value"]
+                computed = (
+                    SUPPRESSED_MARK if r["computed_value"] is None and r["holds"] is None else r["computed_value"]
+                )
                 verdict = "withheld" if r["holds"] is None else "holds" if r["holds"] else "does not hold"
-                rrows.append([r["indicator_code"], f"¶{r['paragraph']}: {r['wording']}", period, r["published_value"],
-                              r["qualifier"], computed, verdict])  # fmt: skip
+                rrows.append(
+                    [
+                        r["indicator_code"],
+                        f"¶{r['paragraph']}: {r['wording']}",
+                        period,
+                        r["published_value"],
+                        r["qualifier"],
+                        computed,
+                        verdict,
+                    ]
+                )
                 runits.append(fig.unit.get(r["indicator_code"], ""))
-            sheet.table(["Indicator", "Published wording", "Period", "Published", "Qualifier", "Computed", "Verdict"], rrows,
-                        lambda ri, ci: number_format(runits[ri]) if ci in (3, 5) else None, freeze_col=2)  # fmt: skip
+            sheet.table(
+                ["Indicator", "Published wording", "Period", "Published", "Qualifier", "Computed", "Verdict"],
+                rrows,
+                lambda ri, ci: number_format(runits[ri]) if ci in (3, 5) else None,
+                freeze_col=2,
+            )
         sheet.finish()
 
     point_sheet("Organisation", None, "Organisation-wide figures: each project, person and dollar counted once.")
     for r in fig.points.iter_rows(named=True):
-        point_sheet(f"Point {r['strategy_point']}", r["strategy_point"],
-                    f"Point {r['strategy_point']}: {r['short_name']}. {r['text']}")  # fmt: skip
+        point_sheet(
+            f"Point {r['strategy_point']}",
+            r["strategy_point"],
+            f"Point {r['strategy_point']}: {r['short_name']}. {r['text']}",
+        )
     sheet = Sheet(wb, "Definitions", pub, "Definitions of the indicators")
-    _frame_sheet(sheet, pub["dim_indicator"].select("indicator_code", "strategy_point", "name", "definition", "unit", "window_rule"))
+    _frame_sheet(
+        sheet,
+        pub["dim_indicator"].select("indicator_code", "strategy_point", "name", "definition", "unit", "window_rule"),
+    )
     sheet.widths.update({4: 80})
     sheet.finish()
     for c in sheet.ws["D"]:
@@ -993,11 +1178,18 @@ def write_xlsx(pub: Publication, path: Path) -> Path:
     sheet = Sheet(wb, "Reconciliation", pub, "Reconciliation with the published review")
     rec = pub["rpt_reconciliation"]
     rec = rec.with_columns(unit=pl.col("indicator_code").replace_strict(fig.unit, default=""))
-    _frame_sheet(sheet, rec.drop([c for c in ("obs_status",) if c in rec.columns]), "unit", ("published_value", "computed_value"))
+    _frame_sheet(
+        sheet, rec.drop([c for c in ("obs_status",) if c in rec.columns]), "unit", ("published_value", "computed_value")
+    )
     sheet.finish()
     # breakdowns: what the pack shows (the full controlled table is in csv/fct_indicator_breakdown.csv)
-    sheet = Sheet(wb, "Breakdowns", pub, "Breakdowns by sex, age band and country (after disclosure control; the full "
-                  "table is csv/fct_indicator_breakdown.csv)")  # fmt: skip
+    sheet = Sheet(
+        wb,
+        "Breakdowns",
+        pub,
+        "Breakdowns by sex, age band and country (after disclosure control; the full "
+        "table is csv/fct_indicator_breakdown.csv)",
+    )
     blocks = [b for point in [None, *fig.points["strategy_point"].to_list()] for b in fig.breakdown_blocks(point)]
     # sex and age band: one row per indicator and period, the categories side by side
     cats: list[tuple[str, str]] = []
@@ -1014,20 +1206,35 @@ def write_xlsx(pub: Publication, path: Path) -> Path:
             for dim, lab in cats:
                 blk = next((b for b in mine if b["dimension"] == dim), None)
                 cell = next((r[i] for lb, r in blk["rows"] if lb == lab), None) if blk else None
-                row.append(cell if cell is not None else (Cell("c", flag="C") if blk and period in blk["withheld"] else Cell("num", 0.0)))
+                row.append(
+                    cell
+                    if cell is not None
+                    else (Cell("c", flag="C") if blk and period in blk["withheld"] else Cell("num", 0.0))
+                )
             rows.append(row)
-    sheet.table(["Indicator", "Name", "Period", *[f"{DIMENSION_LABEL[d]}: {lab}" for d, lab in cats]], rows,
-                lambda ri, ci: FORMAT_INT if ci >= 3 else None, freeze_col=3,
-                widths={1: 32, 2: 34, 3: 10, **{4 + i: 11 for i in range(len(cats))}})  # fmt: skip
+    sheet.table(
+        ["Indicator", "Name", "Period", *[f"{DIMENSION_LABEL[d]}: {lab}" for d, lab in cats]],
+        rows,
+        lambda ri, ci: FORMAT_INT if ci >= 3 else None,
+        freeze_col=3,
+        widths={1: 32, 2: 34, 3: 10, **{4 + i: 11 for i in range(len(cats))}},
+    )
     # the top countries
-    sheet.text(f"Top {TOP_COUNTRIES} countries (a person counts under every country they had: the countries may add "
-               "up to more than the total)", bold=True)  # fmt: skip
+    sheet.text(
+        f"Top {TOP_COUNTRIES} countries (a person counts under every country they had: the countries may add "
+        "up to more than the total)",
+        bold=True,
+    )
     rows = []
     for b in (b for b in blocks if b["top"]):
         for rank, (lab, cells) in enumerate(b["rows"], start=1):
             rows.append([b["indicator_code"], DIMENSION_LABEL[b["dimension"]], f"{rank}. {lab}", *cells])
-    sheet.table(["Indicator", "Dimension", "Country", *[p for p in fig.breakdown_periods() if p]], rows,
-                lambda ri, ci: FORMAT_INT if ci >= 3 else None, freeze_col=3)  # fmt: skip
+    sheet.table(
+        ["Indicator", "Dimension", "Country", *[p for p in fig.breakdown_periods() if p]],
+        rows,
+        lambda ri, ci: FORMAT_INT if ci >= 3 else None,
+        freeze_col=3,
+    )
     sheet.finish()
     quality = Sheet(wb, "Data quality", pub, "Data quality")
     flags = pub.frames.get("rpt_plausibility")
@@ -1040,20 +1247,42 @@ def write_xlsx(pub: Publication, path: Path) -> Path:
         listed, counts = plausibility_selection(flags)
         for c in counts.iter_rows(named=True):
             title = "Organisation-wide" if c["strategy_point"] is None else f"Point {c['strategy_point']}"
-            quality.text(f"{title}: {c['high']:,} high, {c['medium']:,} medium, {c['low']:,} low flags "
-                         f"({c['listed'] or 0:,} listed below)")
-        quality.text(f"Listed: every high flag, then the most important others up to {PLAUSIBILITY_LISTED_PER_POINT} "
-                     "per point; all flags are in csv/rpt_plausibility.csv and marts.rpt_plausibility.")
-        cols = [c for c in ("strategy_point", "importance", "sentence", "rule_id", "indicator_code", "period", "dimension",
-                            "dimension_value", "acknowledged") if c in listed.columns]  # fmt: skip
+            quality.text(
+                f"{title}: {c['high']:,} high, {c['medium']:,} medium, {c['low']:,} low flags "
+                f"({c['listed'] or 0:,} listed below)"
+            )
+        quality.text(
+            f"Listed: every high flag, then the most important others up to {PLAUSIBILITY_LISTED_PER_POINT} "
+            "per point; all flags are in csv/rpt_plausibility.csv and marts.rpt_plausibility."
+        )
+        cols = [
+            c
+            for c in (
+                "strategy_point",
+                "importance",
+                "sentence",
+                "rule_id",
+                "indicator_code",
+                "period",
+                "dimension",
+                "dimension_value",
+                "acknowledged",
+            )
+            if c in listed.columns
+        ]
         _frame_sheet(quality, listed.select(cols))
-    for name, title in (("quality_rejected_by_reason", "Rejected rows by reason"), ("quality_rejected_files", "Rejected files"),
-                        ("quality_held_rows", "Held rows (expenditure of projects in no projects extract)"),
-                        ("quality_completeness", "Completeness by year")):  # fmt: skip
+    for name, title in (
+        ("quality_rejected_by_reason", "Rejected rows by reason"),
+        ("quality_rejected_files", "Rejected files"),
+        ("quality_held_rows", "Held rows (expenditure of projects in no projects extract)"),
+        ("quality_completeness", "Completeness by year"),
+    ):
         quality.text(title, bold=True)
         df = pub[name]
         if name == "quality_rejected_by_reason" and "check_name" in df.columns:
-            df = df.with_columns(reason=pl.col("check_name").map_elements(lambda c: CHECK_TEXT.get(c, c), return_dtype=pl.String))
+            df = df.with_columns(
+                reason=pl.col("check_name").map_elements(lambda c: CHECK_TEXT.get(c, c), return_dtype=pl.String)
+            )
         _frame_sheet(quality, df) if not df.is_empty() else quality.text("None.")
     quality.widths.update({1: 16, 2: 34, 3: 40})
     quality.finish()
@@ -1064,8 +1293,14 @@ def write_xlsx(pub: Publication, path: Path) -> Path:
     return path
 
 
-EXPORTS = ("fct_indicator_values", "fct_indicator_window", "fct_indicator_breakdown", "dim_indicator",
-           "dim_strategy_point", "rpt_reconciliation")  # fmt: skip
+EXPORTS = (
+    "fct_indicator_values",
+    "fct_indicator_window",
+    "fct_indicator_breakdown",
+    "dim_indicator",
+    "dim_strategy_point",
+    "rpt_reconciliation",
+)
 
 
 def write_csvs(pub: Publication, folder: Path) -> list[Path]:

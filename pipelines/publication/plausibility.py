@@ -37,17 +37,47 @@ ACK_COLUMNS = ("flag_key", "acknowledged_by", "acknowledged_at", "reason")
 READ_VAR = "REVIEW_ACKNOWLEDGEMENTS_READ"  # the normalised copy dbt reads (macro plausibility_acknowledgements_file)
 TABLE = "marts.rpt_plausibility"
 FLAG_COLUMNS = (
-    "flag_key", "rule_id", "importance", "indicator_code", "strategy_point", "period", "dimension", "dimension_value",
-    "observed", "expected_low", "expected_high", "reference_value", "sentence", "published_figures",
-    "touches_published", "acknowledged", "acknowledged_by", "acknowledged_at", "acknowledgement_reason",
-)  # fmt: skip
+    "flag_key",
+    "rule_id",
+    "importance",
+    "indicator_code",
+    "strategy_point",
+    "period",
+    "dimension",
+    "dimension_value",
+    "observed",
+    "expected_low",
+    "expected_high",
+    "reference_value",
+    "sentence",
+    "published_figures",
+    "touches_published",
+    "acknowledged",
+    "acknowledged_by",
+    "acknowledged_at",
+    "acknowledgement_reason",
+)
 FLAG_SCHEMA = {
-    "flag_key": pl.String, "rule_id": pl.String, "importance": pl.String, "indicator_code": pl.String,
-    "strategy_point": pl.Int32, "period": pl.String, "dimension": pl.String, "dimension_value": pl.String,
-    "observed": pl.Float64, "expected_low": pl.Float64, "expected_high": pl.Float64, "reference_value": pl.Float64,
-    "sentence": pl.String, "published_figures": pl.String, "touches_published": pl.Boolean, "acknowledged": pl.Boolean,
-    "acknowledged_by": pl.String, "acknowledged_at": pl.String, "acknowledgement_reason": pl.String,
-}  # fmt: skip
+    "flag_key": pl.String,
+    "rule_id": pl.String,
+    "importance": pl.String,
+    "indicator_code": pl.String,
+    "strategy_point": pl.Int32,
+    "period": pl.String,
+    "dimension": pl.String,
+    "dimension_value": pl.String,
+    "observed": pl.Float64,
+    "expected_low": pl.Float64,
+    "expected_high": pl.Float64,
+    "reference_value": pl.Float64,
+    "sentence": pl.String,
+    "published_figures": pl.String,
+    "touches_published": pl.Boolean,
+    "acknowledged": pl.Boolean,
+    "acknowledged_by": pl.String,
+    "acknowledged_at": pl.String,
+    "acknowledgement_reason": pl.String,
+}
 IMPORTANCE = ("high", "medium", "low")
 
 
@@ -70,7 +100,9 @@ def read_acknowledgements(path: Path | None = None) -> tuple[list[dict], list[st
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in ACK_COLUMNS if c not in header]
     if missing:
-        return [], [f"{path}: columns {', '.join(missing)} missing (expected {','.join(ACK_COLUMNS)}); no acknowledgement is taken from it"]
+        return [], [
+            f"{path}: columns {', '.join(missing)} missing (expected {','.join(ACK_COLUMNS)}); no acknowledgement is taken from it"
+        ]
     reader.fieldnames = header
     rows, problems = [], []
     for n, raw in enumerate(reader, start=2):
@@ -139,9 +171,12 @@ def current_flags(warehouse: Path) -> pl.DataFrame | None:
     if not acks:
         return flags
     ack = pl.DataFrame(
-        [{"flag_key": k, "_by": a["acknowledged_by"], "_at": a["acknowledged_at"] or None, "_why": a["reason"]} for k, a in acks.items()],
+        [
+            {"flag_key": k, "_by": a["acknowledged_by"], "_at": a["acknowledged_at"] or None, "_why": a["reason"]}
+            for k, a in acks.items()
+        ],
         schema={"flag_key": pl.String, "_by": pl.String, "_at": pl.String, "_why": pl.String},
-    )  # fmt: skip
+    )
     merged = flags.join(ack, on="flag_key", how="left")
     has = pl.col("_by").is_not_null()
     return merged.with_columns(

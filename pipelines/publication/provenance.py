@@ -18,15 +18,29 @@ import duckdb
 import polars as pl
 
 PROVENANCE_SCHEMA: dict[str, pl.DataType] = {
-    "edition": pl.String, "indicator_code": pl.String, "strategy_point": pl.Int32, "period": pl.String,
-    "period_kind": pl.String, "value": pl.Float64, "unit": pl.String, "contribution": pl.String,
-    "kind": pl.String, "file_name": pl.String, "sha256": pl.String, "check_name": pl.String,
-    "row_count": pl.Int64, "unit_count": pl.Int64, "unit_counted": pl.String, "rows_superseded": pl.Int64,
-}  # fmt: skip
+    "edition": pl.String,
+    "indicator_code": pl.String,
+    "strategy_point": pl.Int32,
+    "period": pl.String,
+    "period_kind": pl.String,
+    "value": pl.Float64,
+    "unit": pl.String,
+    "contribution": pl.String,
+    "kind": pl.String,
+    "file_name": pl.String,
+    "sha256": pl.String,
+    "check_name": pl.String,
+    "row_count": pl.Int64,
+    "unit_count": pl.Int64,
+    "unit_counted": pl.String,
+    "rows_superseded": pl.Int64,
+}
 
 
 RULE_VERSIONS_SCHEMA: dict[str, pl.DataType] = {
-    "edition": pl.String, "indicator_code": pl.String, "rule_version": pl.String,
+    "edition": pl.String,
+    "indicator_code": pl.String,
+    "rule_version": pl.String,
 }
 
 
@@ -58,8 +72,12 @@ def _read(warehouse: Path, table: str, columns: list[str], order: str) -> pl.Dat
 def read_provenance(warehouse: Path) -> pl.DataFrame:
     """marts.rpt_value_provenance of a warehouse (read-only); 0 rows if the warehouse predates it."""
     cols = [c for c in PROVENANCE_SCHEMA if c != "edition"]
-    df = _read(warehouse, "marts.rpt_value_provenance", cols,
-               "indicator_code, period, contribution, kind, file_name, check_name")  # fmt: skip
+    df = _read(
+        warehouse,
+        "marts.rpt_value_provenance",
+        cols,
+        "indicator_code, period, contribution, kind, file_name, check_name",
+    )
     return df if df is not None else pl.DataFrame(schema={c: PROVENANCE_SCHEMA[c] for c in cols})
 
 
@@ -69,9 +87,13 @@ def freeze_provenance(warehouse: Path, folder: Path, edition: str) -> Path:
     df = read_provenance(warehouse).with_columns(edition=pl.lit(edition))
     target = folder / "provenance.parquet"
     df.select(list(PROVENANCE_SCHEMA)).cast(PROVENANCE_SCHEMA).write_parquet(target)  # type: ignore[arg-type]
-    rv = _read(warehouse, "intermediate.int_provenance_rule_versions", ["indicator_code", "rule_version"], "indicator_code")
-    rv = (rv if rv is not None else pl.DataFrame(schema={"indicator_code": pl.String, "rule_version": pl.String}))
-    rv.with_columns(edition=pl.lit(edition)).select(list(RULE_VERSIONS_SCHEMA)).cast(RULE_VERSIONS_SCHEMA).write_parquet(  # type: ignore[arg-type]
+    rv = _read(
+        warehouse, "intermediate.int_provenance_rule_versions", ["indicator_code", "rule_version"], "indicator_code"
+    )
+    rv = rv if rv is not None else pl.DataFrame(schema={"indicator_code": pl.String, "rule_version": pl.String})
+    rv.with_columns(edition=pl.lit(edition)).select(list(RULE_VERSIONS_SCHEMA)).cast(
+        RULE_VERSIONS_SCHEMA
+    ).write_parquet(  # type: ignore[arg-type]
         folder / "rule_versions.parquet"
     )
     return target

@@ -29,14 +29,14 @@ def money_fixture(raw: Path, reverse: bool) -> None:
     projects = [
         [f"MN.{i + 1:04d}", f"Project {i + 1}", "KEN", "other", "4", "4", "2009-01-01", "", amount, TS]
         for i, amount in enumerate(AMOUNTS)
-    ]  # fmt: skip
+    ]
     expenditures = [[f"MN.{i + 1:04d}", "2009", amount, TS] for i, amount in enumerate(AMOUNTS)]
     # Bad and held rows, so that the audit tables have rows too.
     expenditures += [
         ["ZZ.0001", "2009", "5.25", TS],  # held: unknown project
         ["MN.0001", "2008", "0.0000001", TS],  # rejected: decimal_precision (7 decimal places)
         ["MN.0001", "2007", "1,5", TS],  # rejected: decimal_format
-    ]  # fmt: skip
+    ]
     if reverse:
         projects, expenditures = projects[::-1], expenditures[::-1]
     write_extract(raw, "projects", "p.csv", PROJECT_COLUMNS, projects)

@@ -57,18 +57,27 @@ class Tree:
 
     def minimal(self, women: int = 2) -> None:
         """Two projects, one expenditure, `women` pre-consular services in 2009 (b1.csv)."""
-        self.write("projects", "p1.csv", P_HEADER,
-                   "AB.0001,T,FRA,emergency,9,9,2008-01-01,,100,2010-01-01\nAB.0002,T,FRA,avrr,10,10,2009-01-01,,50,2010-01-01\n")  # fmt: skip
+        self.write(
+            "projects",
+            "p1.csv",
+            P_HEADER,
+            "AB.0001,T,FRA,emergency,9,9,2008-01-01,,100,2010-01-01\nAB.0002,T,FRA,avrr,10,10,2009-01-01,,50,2010-01-01\n",
+        )
         self.write("expenditures", "e1.csv", E_HEADER, "AB.0001,2009,10,2010-01-01\n")
         self.write("beneficiaries", "b1.csv", B_HEADER, services("W", women))
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEW_") and k != "DAGSTER_HOME"}
         env.update(
-            REVIEW_RAW_DIR=str(self.raw), REVIEW_WAREHOUSE=str(self.warehouse), REVIEW_LAKE_DIR=str(self.lake),
-            REVIEW_EDITIONS_DIR=str(self.editions), REVIEW_PACK_DIR=str(self.pack), REVIEW_LOG_DIR=str(self.logs),
-            REVIEW_PSEUDONYM_KEY="ops-tree-key", **extra,
-        )  # fmt: skip
+            REVIEW_RAW_DIR=str(self.raw),
+            REVIEW_WAREHOUSE=str(self.warehouse),
+            REVIEW_LAKE_DIR=str(self.lake),
+            REVIEW_EDITIONS_DIR=str(self.editions),
+            REVIEW_PACK_DIR=str(self.pack),
+            REVIEW_LOG_DIR=str(self.logs),
+            REVIEW_PSEUDONYM_KEY="ops-tree-key",
+            **extra,
+        )
         return env
 
     @contextlib.contextmanager
@@ -82,7 +91,7 @@ class Tree:
             os.environ.clear()
             os.environ.update(saved)
 
-    def refresh(self, **extra: str) -> "Run":
+    def refresh(self, **extra: str) -> Run:
         """The Dagster `refresh` job in this process on an ephemeral instance (what every refresh runs)."""
         import dagster as dg
 
@@ -120,8 +129,10 @@ class Tree:
             con.close()
 
     def pre_consular_2009(self) -> float:
-        return self.query("select value from marts.fct_indicator_values where indicator_code = "
-                          "'P01.pre_consular_applicants' and year = 2009")[0][0]  # fmt: skip
+        return self.query(
+            "select value from marts.fct_indicator_values where indicator_code = "
+            "'P01.pre_consular_applicants' and year = 2009"
+        )[0][0]
 
     def run(self, args: list[str], timeout: float = 600, **extra: str) -> subprocess.CompletedProcess:
         """A command as a user runs it (cwd the repository), with this tree's settings."""
