@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
 from support.tree import BIN, REPO, Tree
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,9 @@ import csv
 from collections import Counter
 
 import pytest
-from conftest import query, refresh
 
 from pipelines.demo_data import generate
+from support.runs import query, refresh
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from conftest import query
+
 from support.demo_build import demo_warehouse
+from support.runs import query
 
 SPEC = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "published_figures.csv"
 K = 5

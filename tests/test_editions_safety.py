@@ -15,6 +15,7 @@ import time
 
 import polars as pl
 import pytest
+
 from support.tree import BIN, REPO, Tree
 
 pytestmark = pytest.mark.slow

@@ -28,8 +28,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import query, refresh_run
+
 from support.money import TOTAL, money_fixture
+from support.runs import query, refresh_run
 
 pytestmark = pytest.mark.slow
 
@@ -191,7 +192,7 @@ def test_the_order_of_the_rows_changes_no_bit(money_runs):
 
 
 def test_a_second_fresh_refresh_is_bit_identical(e2e_refresh, tmp_path_factory):
-    from test_warehouse_e2e import build_fixture  # the fixture builder (as conftest.e2e_refresh does)
+    from support.e2e_fixture import build_fixture
 
     tmp = tmp_path_factory.mktemp("fresh_again")
     build_fixture(tmp / "raw")

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from support.tree import B_HEADER, Tree, services
 
 pytestmark = pytest.mark.slow

@@ -13,6 +13,7 @@ One tree (a `'` in its folder name); beneficiaries b1.csv (8 women) and b2.csv (
 from __future__ import annotations
 
 import pytest
+
 from support.tree import B_HEADER, Tree, services
 
 pytestmark = pytest.mark.slow

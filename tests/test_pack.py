@@ -27,8 +27,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import query
+
 from support.demo_build import demo_warehouse
+from support.runs import query
 
 K = 5
 TITLE = "Strategy review: indicators by strategy point"

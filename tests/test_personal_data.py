@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from conftest import BENEFICIARY_COLUMNS, EXPENDITURE_COLUMNS, PROJECT_COLUMNS, csv_text
+
+from support.extracts import BENEFICIARY_COLUMNS, EXPENDITURE_COLUMNS, PROJECT_COLUMNS, csv_text
 
 REPO = Path(__file__).resolve().parents[1]
 DAGSTER = str(Path(sys.executable).parent / "dagster")

@@ -31,7 +31,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import BENEFICIARY_COLUMNS, query, refresh_run, write_extract
+
+from support.extracts import BENEFICIARY_COLUMNS, write_extract
+from support.runs import query, refresh_run
 
 pytestmark = pytest.mark.slow
 

@@ -29,15 +29,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import (
-    BENEFICIARY_COLUMNS,
-    EXPENDITURE_COLUMNS,
-    PROJECT_COLUMNS,
-    query,
-    refresh,
-    refresh_run,
-    write_extract,
-)
+
+from support.extracts import BENEFICIARY_COLUMNS, EXPENDITURE_COLUMNS, PROJECT_COLUMNS, write_extract
+from support.runs import query, refresh, refresh_run
 
 pytestmark = pytest.mark.slow
 

@@ -34,8 +34,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import BENEFICIARY_COLUMNS, EXPENDITURE_COLUMNS, PROJECT_COLUMNS, query, refresh, write_extract
-from test_publication_attack import recover
+
+from support.attack import recover
+from support.extracts import BENEFICIARY_COLUMNS, EXPENDITURE_COLUMNS, PROJECT_COLUMNS, write_extract
+from support.runs import query, refresh
 
 pytestmark = pytest.mark.slow
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from test_publication_attack import enumerate_solutions, recover
 
 from pipelines.publication.disclosure import DOMAINS, Table, control_table, disclosure_k
 from pipelines.publication.published import apply_control, decide
+from support.attack import enumerate_solutions, recover
 
 K = 5
 WINDOW = [(2007, 2009)]

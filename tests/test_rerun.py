@@ -17,7 +17,9 @@ import shutil
 
 import duckdb
 import pytest
-from conftest import EXPENDITURE_COLUMNS, ingest_metadata, query, refresh_run, write_extract
+
+from support.extracts import EXPENDITURE_COLUMNS, write_extract
+from support.runs import ingest_metadata, query, refresh_run
 
 pytestmark = pytest.mark.slow
 

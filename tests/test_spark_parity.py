@@ -32,9 +32,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import query, refresh_run
+
+from support.e2e_fixture import WINDOW, WINDOW_EXPECTED, YEARS
 from support.money import TOTAL, money_fixture
-from test_warehouse_e2e import WINDOW, WINDOW_EXPECTED, YEARS
+from support.runs import query, refresh_run
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

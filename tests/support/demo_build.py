@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import refresh
+from support.runs import refresh
 
 
 def demo_warehouse(tmp_path_factory) -> Path:

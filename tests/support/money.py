@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import EXPENDITURE_COLUMNS, PROJECT_COLUMNS, write_extract
+from support.extracts import EXPENDITURE_COLUMNS, PROJECT_COLUMNS, write_extract
 
 TS = "2010-01-15T00:00:00Z"
 
