@@ -29,14 +29,15 @@ by_country_of_service as (
 ),
 projects as (
     select ip.indicator_code, ip.measure, ip.project_code, ip.start_date, ip.end_date,
-           cast(ip.budget_usd as double) as budget_usd, p.country_iso3
+           ip.budget_usd, p.country_iso3  -- exact DECIMAL: summed exactly below, then DOUBLE (macros/money.sql)
     from {{ ref('int_indicator_projects') }} as ip
     inner join {{ ref('stg_lake__projects') }} as p on p.project_code = ip.project_code
 ),
 by_project_country as (
     select indicator_code, 'project_country' as dimension, country_iso3 as dimension_value,
            cast(extract(year from start_date) as integer) as year,
-           cast(case when measure = 'projects_started' then count(*) else sum(budget_usd) end as double) as value
+           case when measure = 'projects_started' then cast(count(*) as double)
+                else {{ money_to_double('sum(budget_usd)') }} end as value
     from projects
     where measure in ('projects_started', 'budget_started')
     group by indicator_code, measure, country_iso3, cast(extract(year from start_date) as integer)
@@ -49,7 +50,7 @@ by_project_country as (
     where pr.measure = 'projects_active'
     group by pr.indicator_code, pr.country_iso3, y.year
     union all
-    select pr.indicator_code, 'project_country', pr.country_iso3, e.year, sum(cast(e.expenditure_usd as double))
+    select pr.indicator_code, 'project_country', pr.country_iso3, e.year, {{ money_to_double('sum(e.expenditure_usd)') }}
     from projects as pr
     inner join {{ ref('int_expenditures_counted') }} as e on e.project_code = pr.project_code
     where pr.measure = 'expenditure'
