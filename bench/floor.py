@@ -15,6 +15,7 @@ Nothing here validates, keeps versions, writes a lake or a warehouse: it is a lo
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import sys
 import time
@@ -73,7 +74,8 @@ def measure(raw: Path) -> dict[str, float]:
     workers = os.cpu_count() or 1
     t0 = time.perf_counter()
     step = -(-len(ids) // workers) if ids else 1
-    with ProcessPoolExecutor(workers) as pool:
+    # spawned (not forked) workers: a fork would share, and count in RSS, the parent's parsed tables
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         hashed = sum(pool.map(_hmac_chunk, [ids[i : i + step] for i in range(0, len(ids), step)]))
     times["hmac"] = time.perf_counter() - t0
     assert hashed == len(ids)

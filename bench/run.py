@@ -262,9 +262,9 @@ def dagster_stages(dagster_home: Path) -> tuple[str, list[tuple[str, float]]]:
     with dg.DagsterInstance.get() as instance:
         run = instance.get_runs(limit=1)[0]
         stats = instance.get_run_step_stats(run.run_id)
-    out = [
-        (s.step_key, (s.end_time or 0) - (s.start_time or 0)) for s in sorted(stats, key=lambda s: s.start_time or 0)
-    ]
+    # a skipped step (the publish and pack steps of a refresh with nothing new) has no start time: not listed
+    timed = [s for s in stats if s.start_time and s.end_time]
+    out = [(s.step_key, s.end_time - s.start_time) for s in sorted(timed, key=lambda s: s.start_time)]
     return run.run_id, out
 
 
