@@ -357,3 +357,50 @@ def test_dagster_records_row_counts_column_schemas_and_column_lineage_of_dbt_tab
     assert [(list(d.asset_key.path), d.column_name) for d in deps["value"]] == [(src, "value")]
     # the second refresh took it from the cache the first wrote beside the warehouse: the same answer
     assert Path(str(run["warehouse"]) + ".column_lineage.json").is_file()
+
+
+def _compiled_code_digest(project: Path, tmp: Path) -> str:
+    """dbt compile of int_provenance_rule_versions in `project`; the code digest its SQL carries."""
+    import subprocess
+    import sys
+
+    target = tmp / f"target-{project.name}"
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "compile",
+            "--quiet",
+            "--select",
+            "int_provenance_rule_versions",
+            "--profiles-dir",
+            str(project),
+            "--project-dir",
+            str(project),
+            "--target-path",
+            str(target),
+        ],
+        check=True,
+        env={**os.environ, "REVIEW_DBT_PATH": str(tmp / "compile.duckdb"), "REVIEW_MACROS_DIGEST": "m"},
+        capture_output=True,
+    )
+    sql = next(target.rglob("int_provenance_rule_versions.sql")).read_text()
+    return re.search(r"'([0-9a-f]{16})' as code_digest", sql).group(1)
+
+
+def test_rule_version_covers_every_model_upstream_of_the_facts(tmp_path):
+    """Editing the SQL of a model three steps upstream of the facts (int_services) changes the code digest
+    of every indicator's rule version; editing a model's documentation (yml) does not."""
+    import shutil
+
+    repo = Path(__file__).resolve().parents[1] / "dbt_project"
+    copies = {}
+    for name in ("same", "yml", "sql"):
+        copies[name] = tmp_path / name
+        shutil.copytree(repo, copies[name], ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    yml = copies["yml"] / "models" / "marts" / "fct_indicator_values.yml"
+    yml.write_text(yml.read_text().replace("One row per indicator and year", "One row per indicator and calendar year"))
+    sql = copies["sql"] / "models" / "intermediate" / "int_services.sql"
+    sql.write_text(sql.read_text() + "\n-- an edit of the rule's code\n")
+    digests = {name: _compiled_code_digest(p, tmp_path) for name, p in copies.items()}
+    assert digests["same"] == digests["yml"]
+    assert digests["sql"] != digests["same"]

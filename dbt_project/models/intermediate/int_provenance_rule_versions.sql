@@ -6,15 +6,17 @@
 -- changed.
 {%- set ns = namespace(code_digest='') -%}
 {%- if execute -%}
-    {%- set todo = ['model.review_warehouse.fct_indicator_values', 'model.review_warehouse.fct_indicator_window',
-                    'model.review_warehouse.fct_indicator_breakdown'] -%}
+    {#- a namespace: a plain `set` inside a for loop does not outlive the iteration in Jinja -#}
+    {%- set walk = namespace(todo=['model.review_warehouse.fct_indicator_values',
+                                   'model.review_warehouse.fct_indicator_window',
+                                   'model.review_warehouse.fct_indicator_breakdown']) -%}
     {%- set seen = [] -%}
     {%- for _ in range(30) -%}
-        {%- for uid in todo -%}
+        {%- for uid in walk.todo -%}
             {%- if uid not in seen -%}{%- do seen.append(uid) -%}{%- endif -%}
         {%- endfor -%}
         {%- set next = [] -%}
-        {%- for uid in todo -%}
+        {%- for uid in walk.todo -%}
             {%- set node = graph.nodes.get(uid) -%}
             {%- if node is not none -%}
                 {%- for dep in node.depends_on.nodes -%}
@@ -22,7 +24,7 @@
                 {%- endfor -%}
             {%- endif -%}
         {%- endfor -%}
-        {%- set todo = next -%}
+        {%- set walk.todo = next -%}
     {%- endfor -%}
     {%- set parts = [] -%}
     {%- for uid in seen | sort -%}
