@@ -4,9 +4,10 @@ dagster-dbt's `fetch_row_counts()` / `fetch_column_metadata()` query through the
 process while the dbt subprocess is still building*: on DuckDB that means opening the build file in a
 second process beside its writer, which DuckDB refuses ("one writer process or many readers, never
 both"); had it succeeded, the dbt process could no longer write. So they are not used. Instead, once
-`dbt build` has exited, the build file is opened read-only for a moment and each built table gets an
-AssetObservation with `dagster/row_count` and `dagster/column_schema` (types and the descriptions that
-persist_docs wrote). Views (staging) get the schema only: counting them would re-run their query.
+`dbt build` has exited, the build file is opened read-only for a moment and each built table's
+materialization carries `dagster/row_count` and `dagster/column_schema` (types and the descriptions that
+persist_docs wrote): the materializations are held back until then (`with_table_metadata`), so the UI
+shows them, with the column lineage, on the asset's latest materialization as for any dagster-dbt asset. Views (staging) get the schema only: counting them would re-run their query.
 
 Column-level lineage (`dagster/column_lineage`) is built the way dagster-dbt builds it (its own builder,
 `_build_column_lineage_metadata`: sqlglot over each model's compiled SQL, with the column types of the
@@ -35,21 +36,43 @@ import duckdb
 LOG = logging.getLogger(__name__)
 
 
-def table_observations(settings, context: dg.AssetExecutionContext, invocation=None, translator=None, project=None):
-    """AssetObservations for the selected dbt assets found in the finished build file; with the dbt
-    invocation, also their column-level lineage."""
+def with_table_metadata(events, settings, context: dg.AssetExecutionContext, invocation, translator=None, project=None):
+    """The events of a dbt build (`invocation.stream()`), with each built table's row count, column schema
+    and column lineage added to its materialization. The materializations are held back until dbt has
+    exited (the metadata is read from the finished build file); every other event (logs, asset check
+    results) passes through as it comes."""
+    held = []
+    for event in events:
+        if isinstance(event, dg.Output | dg.AssetMaterialization):
+            held.append(event)
+        else:
+            yield event
+    extra = table_metadata(settings, context, invocation, translator, project)
+    for event in held:
+        key = (
+            event.asset_key
+            if isinstance(event, dg.AssetMaterialization)
+            else context.asset_key_for_output(event.output_name)
+        )
+        more = extra.get(key)
+        yield event.with_metadata({**(event.metadata or {}), **more}) if more else event
+
+
+def table_metadata(settings, context: dg.AssetExecutionContext, invocation=None, translator=None, project=None) -> dict:
+    """{asset key: metadata} for the selected dbt assets found in the finished build file: row count (tables),
+    column schema, and with the dbt invocation their column-level lineage. Empty on Spark or on error."""
     if settings.on_spark or not settings.build_path.exists():
-        return
+        return {}
     selected = {tuple(k.path) for k in context.selected_asset_keys}
     lineage, cache, cache_path = None, {}, _lineage_cache_path(settings)
     if invocation is not None and translator is not None:
         cache = _read_cache(cache_path)
         lineage = _lineage_builder(invocation.manifest, invocation.target_path, translator, project, cache)
     try:
-        out = _observations(settings, selected, lineage)
+        out = _metadata(settings, selected, lineage)
     except duckdb.Error as e:  # metadata only: never fail a refresh for it
         context.log.warning(f"row counts and column schemas not recorded: {type(e).__name__}: {e}")
-        return
+        return {}
     if lineage is not None:
         try:  # only this build's models: entries of models since changed drop out
             used = {k: v for k, v in cache.items() if k in lineage.used}
@@ -57,7 +80,7 @@ def table_observations(settings, context: dg.AssetExecutionContext, invocation=N
             cache_path.write_text(json.dumps(used))
         except OSError as e:
             context.log.warning(f"column lineage cache not written: {e}")
-    yield from out
+    return out
 
 
 def _lineage_builder(manifest: dict, target_path, translator, project, cache: dict | None = None) -> Callable:
@@ -142,7 +165,7 @@ def _read_cache(path: Path) -> dict:
         return {}
 
 
-def _observations(settings, selected: set[tuple], lineage: Callable | None = None) -> list[dg.AssetObservation]:
+def _metadata(settings, selected: set[tuple], lineage: Callable | None = None) -> dict[dg.AssetKey, dict]:
     con = duckdb.connect(str(settings.build_path), read_only=True)
     try:
         relations = con.execute(
@@ -158,7 +181,7 @@ def _observations(settings, selected: set[tuple], lineage: Callable | None = Non
         ).fetchall():
             columns.setdefault((s, t), []).append(dg.TableColumn(name=c, type=typ, description=comment or None))
             types.setdefault((s, t), {})[c] = {"data_type": typ}
-        out = []
+        out = {}
         for schema, name, kind in relations:
             if (schema, name) not in selected:
                 continue
@@ -169,7 +192,7 @@ def _observations(settings, selected: set[tuple], lineage: Callable | None = Non
                 )
             if lineage is not None:
                 metadata.update(lineage((schema, name), types))
-            out.append(dg.AssetObservation(asset_key=dg.AssetKey([schema, name]), metadata=metadata))
+            out[dg.AssetKey([schema, name])] = metadata
     finally:
         con.close()
     return out

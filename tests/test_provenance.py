@@ -338,10 +338,11 @@ def test_docs_site_builds_with_lineage_and_exposures(run, tmp_path):
 
 
 def test_dagster_records_row_counts_column_schemas_and_column_lineage_of_dbt_tables(run):
+    # on the materializations, where the UI (and dagster-dbt's own fetch_* helpers) put them
     obs = {}
     for e in run["result"].all_events:
-        if e.event_type_value == "ASSET_OBSERVATION":
-            o = e.event_specific_data.asset_observation
+        if e.event_type_value == "ASSET_MATERIALIZATION":
+            o = e.event_specific_data.materialization
             obs[tuple(o.asset_key.path)] = {k: v.value for k, v in o.metadata.items()}
     prov = obs[("marts", "rpt_value_provenance")]
     n = query(run["warehouse"], "select count(*) from marts.rpt_value_provenance")[0][0]

@@ -15,7 +15,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
-from pipelines.dbt_metadata import table_observations
+from pipelines.dbt_metadata import with_table_metadata
 from pipelines.defs.ingest import ingest_asset_key
 from pipelines.operations import WriterLock, fault_point, inputs_fingerprint, last_published, log_event, run_events
 from pipelines.publication.editions import ensure_editions_dir
@@ -183,9 +183,9 @@ def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wr
     fault_point("before_dbt")
     try:
         invocation = dbt.cli(["build"], context=context)
-        yield from invocation.stream()
-        # row counts, column schemas and column lineage, read once dbt has exited (pipelines/dbt_metadata.py)
-        yield from table_observations(settings, context, invocation, TRANSLATOR, dbt_project())
+        # row counts, column schemas and column lineage on the materializations, read once dbt has exited
+        # (pipelines/dbt_metadata.py)
+        yield from with_table_metadata(invocation.stream(), settings, context, invocation, TRANSLATOR, dbt_project())
     except Exception as e:
         discard_build_file(settings)  # a failed build (disk full, a failing test) leaves nothing behind
         with contextlib.suppress(OSError):  # a full disk must not hide the first error
