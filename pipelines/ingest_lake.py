@@ -17,10 +17,11 @@ would be invisible to a Spark build.)
 A delivery's cache key is `<first 40 hex of its SHA-256>-<pseudonym key fingerprint>-v<INGEST_VERSION>`:
 the same content under the same key and ingest is validated once.
 
-The columns of valid rows (LAKE_SCHEMAS) come from the contract's column table (schemas/), and so do the
-columns of the dbt lake sources (`dbt_project/models/staging/_lake__sources.yml`, the part between the
-`generated` markers): `python -m pipelines.ingest_lake` rewrites that part, tests/test_contract_table.py
-checks that it is in sync.
+The columns of valid rows (LAKE_SCHEMAS) come from the contract's column table (schemas/), and so does
+what dbt knows of them: the columns of the lake sources (`dbt_project/models/staging/_lake__sources.yml`,
+the blocks between the `lake columns of` markers: name, SQL type) and the macro the staging models read
+their column lists from (`dbt_project/macros/lake_columns.sql`). `python -m pipelines.ingest_lake`
+rewrites both; tests/test_contract_table.py checks that they are in sync.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import polars as pl
 from pipelines import reject_context
 from pipelines.dropzone import list_kind_folder
 from schemas import CONTRACTS
-from schemas._checks import sql_type
+from schemas._checks import LAKE_ROW_COLUMNS, sql_type
 
 # Bump when the lake's content for the same input would change (rules, typing, columns).
 # 4: amounts are DECIMAL(28, 6) (schemas._checks.MONEY), no longer Float64; hostile-input hardening.
@@ -184,7 +185,7 @@ def rekey_lake(lake_dir: Path, kind: str, fingerprint: str) -> str | None:
     return None
 
 
-# --- the lake's columns as the dbt sources declare them ------------------------------------------------
+# --- the lake's columns as dbt reads them (generated files) ---------------------------------------------
 
 DBT_SOURCES = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "staging" / "_lake__sources.yml"
 _ROW_COLUMN_NOTES = {
@@ -200,7 +201,7 @@ _BLOCK = re.compile(
 def dbt_source_columns(kind: str, indent: str = "        ") -> str:
     """The generated `columns:` block of one lake source (with its markers): name and SQL type of each
     column of a valid row, in lake order, and where a column comes from when it is not a contract column
-    of the same name. The staging models read the names through the macro lake_columns()."""
+    of the same name (documentation and types; the staging models read the names from the macro)."""
     contract = CONTRACTS[kind]
     made_from = {lk.name: (src, lk) for src, lk in contract.lake_columns}
     lines = [
@@ -237,9 +238,44 @@ def synced_dbt_sources(text: str) -> str:
     return out
 
 
-if __name__ == "__main__":  # python -m pipelines.ingest_lake: rewrite the generated part of the dbt sources
-    old = DBT_SOURCES.read_text()
-    new = synced_dbt_sources(old)
-    if new != old:
-        DBT_SOURCES.write_text(new)
-    print(f"{DBT_SOURCES}: {'updated' if new != old else 'in sync'}", file=sys.stderr)
+DBT_MACRO = DBT_SOURCES.parents[2] / "macros" / "lake_columns.sql"
+
+
+def dbt_lake_columns_macro() -> str:
+    """The generated macro lake_columns(kind): the columns of one kind's valid rows, in lake order, without
+    cache_key and row_number (every lake row carries them; delivered_rows reads them itself). A macro with
+    the lists written out, not a lookup in dbt's graph: unit tests compile models without a graph."""
+    lists = ",\n".join(
+        f"    '{kind}': [" + ", ".join(f"'{n}'" for n in c.lake_schema if n not in LAKE_ROW_COLUMNS) + "]"
+        for kind, c in CONTRACTS.items()
+    )
+    return (
+        "{#- generated from the contract's column tables (schemas/) by `python -m pipelines.ingest_lake`;\n"
+        "    do not edit (tests/test_contract_table.py checks it is in sync).\n"
+        "  lake_columns(kind): the columns of one kind's valid rows in the lake, in lake order, without\n"
+        "  cache_key and row_number (every lake row carries them; delivered_rows reads them itself). The\n"
+        "  staging models read their column lists from here. -#}\n"
+        "{% macro lake_columns(kind) %}\n"
+        "{%- set columns = {\n" + lists + "\n} -%}\n"
+        "{{ return(columns[kind]) }}\n"
+        "{% endmacro %}\n"
+    )
+
+
+def write_dbt_files() -> list[Path]:
+    """Rewrite the generated dbt files from the contract (the columns blocks of the lake sources, the
+    macro lake_columns); returns those that changed."""
+    changed = []
+    for path, new in (
+        (DBT_SOURCES, synced_dbt_sources(DBT_SOURCES.read_text())),
+        (DBT_MACRO, dbt_lake_columns_macro()),
+    ):
+        if not path.exists() or path.read_text() != new:
+            path.write_text(new)
+            changed.append(path)
+    return changed
+
+
+if __name__ == "__main__":  # python -m pipelines.ingest_lake: rewrite the generated dbt files
+    changed = write_dbt_files()
+    print("updated: " + ", ".join(map(str, changed)) if changed else "in sync", file=sys.stderr)
