@@ -133,7 +133,17 @@ CODE_GLOBS = (
     # what decides the lake's content, and what writes the published outputs (the pack, the draft)
     (
         "pipelines",
-        ("ingest.py", "ingest_read.py", "dropzone.py", "reject_values.py", "reject_context.py", "publication"),
+        (
+            "ingest.py",
+            "ingest_read.py",
+            "ingest_validate.py",
+            "ingest_lake.py",
+            "pseudonymise.py",
+            "dropzone.py",
+            "reject_values.py",
+            "reject_context.py",
+            "publication",
+        ),
     ),
     ("schemas", (".",)),
 )

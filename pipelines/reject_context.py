@@ -32,8 +32,7 @@ from pathlib import Path
 
 import polars as pl
 
-from schemas._checks import ExtractContract, parse_date, parse_integer, parse_point_list
-from schemas.beneficiaries import SERVICE_TYPE_POINT
+from schemas._checks import ExtractContract
 
 # A row failing checks on this many different columns or more is taken as shifted: no context.
 SHIFT_THRESHOLD = 3
@@ -99,15 +98,11 @@ def ensure_placeholders(lake_dir: Path, write) -> None:
             write(empty, p)
 
 
-def _typed(kind: str, field: str) -> pl.Expr:
-    c = pl.col(field)
-    if field in ("service_date", "start_date", "end_date"):
-        return parse_date(c)
-    if field == "year":
-        return parse_integer(c)
-    if field == "strategy_points":  # normalised as valid rows are: sorted, no spaces, ';'-joined
-        return parse_point_list(c).list.sort().cast(pl.List(pl.String)).list.join(";")
-    return c
+def _typed(contract: ExtractContract, field: str) -> pl.Expr:
+    """`field` typed as valid rows are in the lake: the parse of its lake column in the contract's column
+    table (strategy_points normalised "3;9", dates as dates, ...)."""
+    src, lake = contract.lake_column(field)
+    return pl.col(src) if lake.parse is None else lake.parse(pl.col(src))
 
 
 def build(
@@ -145,7 +140,7 @@ def build(
         kept = kept & ~pl.col("row_number").is_in(withheld_rows.cast(pl.Int64).implode())
     fields = []
     for f in CONTEXT_FIELDS[kind]:
-        fields.append(pl.when(kept & ~pl.col(f"__bad_{f}")).then(_typed(kind, f)).alias(f))
+        fields.append(pl.when(kept & ~pl.col(f"__bad_{f}")).then(_typed(contract, f)).alias(f))
     out = rows.select(
         pl.lit(cache_key).alias("cache_key"),
         "row_number",
@@ -166,10 +161,6 @@ def build(
         out = (
             out.join(mapping, on="__id", how="left", maintain_order="left")
             .drop("__id")
-            .with_columns(
-                pl.col("service_type")
-                .replace_strict(SERVICE_TYPE_POINT, default=None, return_dtype=pl.Int32)
-                .alias("strategy_point")
-            )
+            .with_columns(_typed(contract, "strategy_point").alias("strategy_point"))
         )
     return out.select([pl.col(c).cast(t) for c, t in schema.items()]).sort("row_number")

@@ -134,6 +134,11 @@ def parse_point_list(e: pl.Expr) -> pl.Expr:
     return e.str.split(";").list.eval(pl.element().str.strip_chars().cast(pl.Int64, strict=False))
 
 
+def normalise_point_list(e: pl.Expr) -> pl.Expr:
+    """`9; 3` -> `3;9`: a valid point list as the lake stores it (sorted, no spaces, ';'-joined)."""
+    return parse_point_list(e).list.sort().cast(pl.List(pl.String)).list.join(";")
+
+
 # --- the check vocabulary (check_name values in audit.rejected_rows) ------------------------------------
 
 
@@ -174,14 +179,70 @@ INTEGER = Rule("integer_format", lambda c: parse_integer(pl.col(c)).is_not_null(
 TIMESTAMP = Rule("timestamp_format", lambda c: parse_timestamp(pl.col(c)).is_not_null())
 
 
+# --- the lake: what a valid row is stored as ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lake:
+    """One column of the lake made from a contract column: its name and polars type in the lake, and the
+    parse from the valid, trimmed text (`parse(pl.col(<contract column>))`; None: the text as it is). The
+    parse may read other contract columns (the age band reads service_date). `after`: the lake column it
+    follows, when not its contract column's place. `pseudonymised`: stored as the keyed HMAC of the value
+    (pipelines/pseudonymise.py), never the value."""
+
+    name: str
+    dtype: pl.DataType = pl.String
+    parse: Callable[[pl.Expr], pl.Expr] | None = None
+    after: str | None = None
+    pseudonymised: bool = False
+
+
+# Every lake row also carries its delivery (the manifest's cache_key) and its record number in the file.
+LAKE_ROW_COLUMNS: dict[str, pl.DataType] = {"cache_key": pl.String, "row_number": pl.Int64}
+
+# polars type in the lake -> the SQL type dbt reads (the generated columns of the dbt lake sources)
+_SQL_TYPES: tuple[tuple[pl.DataType, str], ...] = (
+    (pl.String, "varchar"),
+    (pl.Int64, "bigint"),
+    (pl.Int32, "integer"),
+    (pl.Date, "date"),
+    (pl.Datetime("us"), "timestamp"),
+    (MONEY, f"decimal({MONEY_PRECISION}, {MONEY_SCALE})"),
+)
+
+
+def sql_type(dtype: pl.DataType) -> str:
+    """The SQL name of a lake column's polars type (ValueError for a type the lake does not use)."""
+    for t, name in _SQL_TYPES:
+        if dtype == t:
+            return name
+    raise ValueError(f"no SQL type for the lake type {dtype}")
+
+
+_AS_TEXT = object()  # Col's default: stored under its own name, as text
+
+
 @dataclass(frozen=True)
 class Col:
-    """A contract column: required or not, personal data or not, and its rules in order."""
+    """A contract column (one row of a kind's column table): required or not, personal data or not, its
+    rules in order, and what the lake stores of it (`lake`: one Lake, several, or None for nothing;
+    default: the text under the same name)."""
 
     name: str
     required: bool
     rules: tuple[Rule, ...] = ()
     personal: bool = False
+    lake: Lake | tuple[Lake, ...] | None = field(default=_AS_TEXT)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        lake = self.lake
+        if lake is _AS_TEXT:
+            lake = (Lake(self.name),)
+        elif lake is None:
+            lake = ()
+        elif isinstance(lake, Lake):
+            lake = (lake,)
+        object.__setattr__(self, "lake", tuple(lake))
 
 
 @dataclass(frozen=True)
@@ -190,6 +251,31 @@ class ExtractContract:
     columns: tuple[Col, ...]
     key: tuple[str, ...]
     schema: pa.DataFrameSchema = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+
+    @property
+    def lake_columns(self) -> list[tuple[str, Lake]]:
+        """(contract column, Lake) of each stored column, in lake order: contract order, each Lake after
+        its own column or after the lake column named by its `after`."""
+        out: list[tuple[str, Lake]] = []
+        placed_after = [(c.name, lk) for c in self.columns for lk in c.lake if lk.after is not None]
+        for c in self.columns:
+            for lk in c.lake:
+                if lk.after is not None:
+                    continue
+                out.append((c.name, lk))
+                out.extend((src, x) for src, x in placed_after if x.after == lk.name)
+        if len(out) != sum(len(c.lake) for c in self.columns):
+            raise ValueError(f"{self.kind}: a Lake's `after` names no lake column")
+        return out
+
+    @property
+    def lake_schema(self) -> dict[str, pl.DataType]:
+        """The typed columns of a valid row in the lake, in order (what dbt's lake sources read)."""
+        return {**LAKE_ROW_COLUMNS, **{lk.name: lk.dtype for _, lk in self.lake_columns}}
+
+    def lake_column(self, name: str) -> tuple[str, Lake]:
+        """(contract column, Lake) of the lake column `name`."""
+        return next((src, lk) for src, lk in self.lake_columns if lk.name == name)
 
     @property
     def required_columns(self) -> list[str]:

@@ -3,6 +3,8 @@
 full_name, document_no and date_of_birth are personal data: validated, never stored (date_of_birth only
 as the age band at service), and their values are never recorded in audit.rejected_rows.
 beneficiary_id is stored only as a keyed hash.
+
+The column table is the contract of the kind (rules and lake columns; see schemas/projects.py).
 """
 
 import polars as pl
@@ -12,12 +14,14 @@ from schemas._checks import (
     PROJECT_CODE_RE,
     TIMESTAMP,
     Col,
+    Lake,
     Rule,
     contract,
     iso3,
     matches,
     one_of,
     parse_date,
+    parse_timestamp,
     timestamp_local_date,
 )
 
@@ -43,13 +47,39 @@ def _service_date_ok(c: str) -> pl.Expr:
     return (d >= pl.date(1990, 1, 1)) & (d <= timestamp_local_date(pl.col("extracted_at")))
 
 
+def age_band_at_service(dob_text: pl.Expr) -> pl.Expr:
+    """The age band at service (0-17, 18-59, 60+; unknown without a date of birth) from valid text: what
+    the lake keeps of date_of_birth."""
+    dob = parse_date(dob_text)
+    sd = parse_date(pl.col("service_date"))
+    before_birthday = (sd.dt.month() < dob.dt.month()) | (
+        (sd.dt.month() == dob.dt.month()) & (sd.dt.day() < dob.dt.day())
+    )
+    age = sd.dt.year() - dob.dt.year() - before_birthday.cast(pl.Int32)
+    return (
+        pl.when(dob.is_null())
+        .then(pl.lit("unknown"))
+        .when(age < 18)
+        .then(pl.lit("0-17"))
+        .when(age < 60)
+        .then(pl.lit("18-59"))
+        .otherwise(pl.lit("60+"))
+    )
+
+
+def strategy_point_of(service_type: pl.Expr) -> pl.Expr:
+    """The strategy point a service type reports under (SERVICE_TYPE_POINT), null for another value."""
+    return service_type.replace_strict(SERVICE_TYPE_POINT, default=None, return_dtype=pl.Int32)
+
+
 BENEFICIARIES = contract(
     "beneficiaries",
     (
         Col("service_id", True),
-        Col("beneficiary_id", True, personal=True),
-        Col("full_name", False, personal=True),
-        Col("document_no", False, personal=True),
+        # stored only as person_key, the keyed HMAC of the value (pipelines/pseudonymise.py)
+        Col("beneficiary_id", True, personal=True, lake=Lake("person_key", pseudonymised=True)),
+        Col("full_name", False, personal=True, lake=None),
+        Col("document_no", False, personal=True, lake=None),
         Col(
             "date_of_birth",
             False,
@@ -58,10 +88,22 @@ BENEFICIARIES = contract(
                 Rule("not_after_service_date", lambda c: parse_date(pl.col(c)) <= parse_date(pl.col("service_date"))),
             ),
             personal=True,
+            # only the age band at service is stored, placed after sex (the lake's and staging's order)
+            lake=Lake("age_band", pl.String, age_band_at_service, after="sex"),
         ),
         Col("sex", True, (one_of(SEXES),)),
-        Col("service_type", True, (one_of(tuple(SERVICE_TYPE_POINT)),)),
-        Col("service_date", True, (DATE, Rule("service_date_range", _service_date_ok))),
+        Col(
+            "service_type",
+            True,
+            (one_of(tuple(SERVICE_TYPE_POINT)),),
+            lake=(Lake("service_type"), Lake("strategy_point", pl.Int32, strategy_point_of)),
+        ),
+        Col(
+            "service_date",
+            True,
+            (DATE, Rule("service_date_range", _service_date_ok)),
+            lake=Lake("service_date", pl.Date, parse_date),
+        ),
         Col("country_of_service", True, (iso3(),)),
         Col(
             "destination_country",
@@ -78,7 +120,7 @@ BENEFICIARIES = contract(
         ),
         Col("case_category", False, (one_of(CASE_CATEGORIES),)),
         Col("project_code", False, (matches("project_code_format", PROJECT_CODE_RE),)),
-        Col("extracted_at", True, (TIMESTAMP,)),
+        Col("extracted_at", True, (TIMESTAMP,), lake=Lake("extracted_at", pl.Datetime("us"), parse_timestamp)),
     ),
     key=("service_id",),
 )

@@ -1,4 +1,9 @@
-"""projects: one row per project (register snapshot). Key: project_code."""
+"""projects: one row per project (register snapshot). Key: project_code.
+
+The column table below is the contract of the kind: each column's rules, and what the lake stores of it
+(`lake`: name, polars type, parse; text under its own name when not given). Validation, the lake's typing
+(pipelines/ingest_validate.py), LAKE_SCHEMAS and the dbt lake sources' columns all read it.
+"""
 
 import polars as pl
 
@@ -7,18 +12,22 @@ from schemas._checks import (
     DECIMAL,
     DECIMAL_FITS,
     INTEGER,
+    MONEY,
     PROJECT_CODE_RE,
     TIMESTAMP,
     Col,
+    Lake,
     Rule,
     contract,
     iso3,
     matches,
+    normalise_point_list,
     one_of,
     parse_date,
     parse_decimal,
     parse_integer,
     parse_point_list,
+    parse_timestamp,
     timestamp_local_date,
 )
 
@@ -69,8 +78,18 @@ PROJECTS = contract(
         Col("title", True),
         Col("country_iso3", True, (iso3(extra=("GLB",)),)),
         Col("activity_type", True, (one_of(ACTIVITY_TYPES),)),
-        Col("strategy_points", True, (Rule("strategy_points_format", _points_ok),)),
-        Col("primary_point", True, (INTEGER, Rule("primary_point_in_strategy_points", _primary_ok))),
+        Col(
+            "strategy_points",
+            True,
+            (Rule("strategy_points_format", _points_ok),),
+            lake=Lake("strategy_points", pl.String, normalise_point_list),  # "9; 3" -> "3;9"
+        ),
+        Col(
+            "primary_point",
+            True,
+            (INTEGER, Rule("primary_point_in_strategy_points", _primary_ok)),
+            lake=Lake("primary_point", pl.Int32, parse_integer),
+        ),
         Col(
             "start_date",
             True,
@@ -81,14 +100,21 @@ PROJECTS = contract(
                     lambda c: parse_date(pl.col(c)) <= timestamp_local_date(pl.col("extracted_at")),
                 ),
             ),
+            lake=Lake("start_date", pl.Date, parse_date),
         ),
         Col(
             "end_date",
             False,
             (DATE, Rule("end_not_before_start", lambda c: parse_date(pl.col(c)) >= parse_date(pl.col("start_date")))),
+            lake=Lake("end_date", pl.Date, parse_date),
         ),
-        Col("budget_usd", True, (DECIMAL, DECIMAL_FITS, Rule("non_negative", lambda c: parse_decimal(pl.col(c)) >= 0))),
-        Col("extracted_at", True, (TIMESTAMP,)),
+        Col(
+            "budget_usd",
+            True,
+            (DECIMAL, DECIMAL_FITS, Rule("non_negative", lambda c: parse_decimal(pl.col(c)) >= 0)),
+            lake=Lake("budget_usd", MONEY, parse_decimal),
+        ),
+        Col("extracted_at", True, (TIMESTAMP,), lake=Lake("extracted_at", pl.Datetime("us"), parse_timestamp)),
     ),
     key=("project_code",),
 )

@@ -7,40 +7,15 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from schemas import CONTRACTS, KINDS
+
 # A fixed test key: persons are pseudonymised with it (never the development default).
 TEST_PSEUDONYM_KEY = "e2e-test-key-0123456789"
 
-KINDS = ("projects", "expenditures", "beneficiaries")
-
-# The contract's columns per kind (extracts.md), in contract order.
-PROJECT_COLUMNS = [
-    "project_code",
-    "title",
-    "country_iso3",
-    "activity_type",
-    "strategy_points",
-    "primary_point",
-    "start_date",
-    "end_date",
-    "budget_usd",
-    "extracted_at",
-]
-EXPENDITURE_COLUMNS = ["project_code", "year", "expenditure_usd", "extracted_at"]
-BENEFICIARY_COLUMNS = [
-    "service_id",
-    "beneficiary_id",
-    "full_name",
-    "document_no",
-    "date_of_birth",
-    "sex",
-    "service_type",
-    "service_date",
-    "country_of_service",
-    "destination_country",
-    "case_category",
-    "project_code",
-    "extracted_at",
-]
+# The contract's columns per kind, in contract order: the column tables of schemas/ (extracts.md).
+PROJECT_COLUMNS = CONTRACTS["projects"].column_names
+EXPENDITURE_COLUMNS = CONTRACTS["expenditures"].column_names
+BENEFICIARY_COLUMNS = CONTRACTS["beneficiaries"].column_names
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[str] | None], line_end: str = "\n") -> str:

@@ -1,6 +1,4 @@
 {{ config(materialized='table') }}
 -- One row per key ['service_id']: the winning version (re-delivery rule). A correction may move a record to
 -- another year or project: only this version counts anywhere.
-{{ latest_version(ref('stg_lake__beneficiaries_delivered'), ['service_id'], [
-    'service_id', 'person_key', 'sex', 'age_band', 'service_type', 'strategy_point', 'service_date',
-    'country_of_service', 'destination_country', 'case_category', 'project_code', 'extracted_at']) }}
+{{ latest_version(ref('stg_lake__beneficiaries_delivered'), ['service_id'], lake_columns('beneficiaries')) }}

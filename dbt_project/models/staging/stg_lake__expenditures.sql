@@ -1,5 +1,4 @@
 {{ config(materialized='table') }}
 -- One row per key ['project_code', 'year']: the winning version (re-delivery rule). A correction may move a record to
 -- another year or project: only this version counts anywhere.
-{{ latest_version(ref('stg_lake__expenditures_delivered'), ['project_code', 'year'], [
-    'project_code', 'year', 'expenditure_usd', 'extracted_at']) }}
+{{ latest_version(ref('stg_lake__expenditures_delivered'), ['project_code', 'year'], lake_columns('expenditures')) }}

@@ -1,3 +1,2 @@
 -- Every valid expenditures row of the current files (all versions), with its file name and row number.
-{{ delivered_rows('expenditures', [
-    'project_code', 'year', 'expenditure_usd', 'extracted_at']) }}
+{{ delivered_rows('expenditures', lake_columns('expenditures')) }}
