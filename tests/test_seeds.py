@@ -122,7 +122,7 @@ def test_iso3166_alpha3_is_complete_and_pure_iso():
     assert "GLB" not in codes, "GLB is added by the validator for projects only, not an ISO code"
 
 
-# --- the code lists and the measures: seeds are the one source (schemas._checks.seed_rows, schemas.dbt_vars)
+# --- the code lists and the measures: seeds are the one source (schemas._checks.seed_rows, schemas.dbt_lists)
 
 # extracts.md: sex `F`, `M` or `U`; age bands `0-17`, `18-59`, `60+`, `unknown`; case_category in this order.
 EXPECTED_CODE_LISTS = {
@@ -154,20 +154,20 @@ def test_python_code_lists_are_the_seeds():
     assert set(NEEDS_DESTINATION) == {k for k, v in EXPECTED_SERVICE_TYPES.items() if v[1]}
 
 
-def test_generated_dbt_vars_match_the_seeds():
-    """dbt_project.yml's generated vars (what the macros expand) are the seeds: `python -m schemas.dbt_vars`."""
-    from schemas.dbt_vars import DBT_PROJECT, current_block, generated_vars, render
+def test_generated_seed_lists_match_the_seeds():
+    """macros/seed_lists.sql (the lists the dbt macros expand) is the seeds: `python -m schemas.dbt_lists`."""
+    from schemas.dbt_lists import MACRO_FILE, render, seed_lists
 
-    block = current_block(DBT_PROJECT.read_text(encoding="utf-8"))
-    assert block is not None, "dbt_project.yml has no generated block: run `python -m schemas.dbt_vars`"
-    assert block == render(), "dbt_project.yml's vars differ from the seeds: run `python -m schemas.dbt_vars`"
-    got = generated_vars()
-    assert got["review_sexes"] == ["F", "M", "U"]
-    assert got["review_age_bands"] == ["0-17", "18-59", "60+", "unknown"]
-    assert [(m["table_name"], m["measure"]) for m in got["review_measures"]][:3] == [
-        ("fct_indicator_values", "value"),
-        ("fct_indicator_values", "numerator"),
-        ("fct_indicator_values", "denominator"),
+    assert MACRO_FILE.read_text(encoding="utf-8") == render(), (
+        "dbt_project/macros/seed_lists.sql differs from the seeds: run `python -m schemas.dbt_lists`"
+    )
+    got = seed_lists()
+    assert got["sexes"] == ["F", "M", "U"]
+    assert got["age_bands"] == ["0-17", "18-59", "60+", "unknown"]
+    assert [(m["table_name"], m["measure"], m["percent_only"]) for m in got["measures"]][:3] == [
+        ("fct_indicator_values", "value", False),
+        ("fct_indicator_values", "numerator", True),
+        ("fct_indicator_values", "denominator", True),
     ]
 
 

@@ -41,10 +41,10 @@ cast(case {{ code }}{% for v in values %} when {{ loop.index }} then '{{ v }}'{%
 
 {#- The contract's code lists (extracts.md; age bands are computed at ingest), in code order. Their source is
     the seed of the same name (seeds/sexes.csv, age_bands.csv, case_categories.csv); dbt's Jinja reads no
-    file, so `python -m schemas.dbt_vars` copies them into dbt_project.yml's vars (review_<seed>) and
-    tests/test_seeds.py checks that the two agree. The ref() renders nothing: it makes the model that
-    expands a list depend on its seed (built first, in lineage, and in the indicators' rule version). -#}
-{% macro code_list(seed) %}{% do ref(seed) %}{{ return(var('review_' ~ seed)) }}{% endmacro %}
+    file, so `python -m schemas.dbt_lists` copies them into macros/seed_lists.sql and tests/test_seeds.py
+    checks that the two agree. The ref() renders nothing: it makes the model that expands a list depend on
+    its seed (built first, and in lineage). -#}
+{% macro code_list(seed) %}{% do ref(seed) %}{{ return(seed_list(seed)) }}{% endmacro %}
 {% macro sexes() %}{{ return(code_list('sexes')) }}{% endmacro %}
 {% macro age_bands() %}{{ return(code_list('age_bands')) }}{% endmacro %}
 {% macro case_categories() %}{{ return(code_list('case_categories')) }}{% endmacro %}

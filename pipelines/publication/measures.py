@@ -4,7 +4,7 @@ Each row names a table and a measure column, whether only percentage indicators 
 control treats it (`cell`: suppressed with its breakdown cell or share value; `derived`: suppressed when a
 yearly figure it derives from is; `none`: never). The long form of editions (published.long_values) is
 this list in this order, and so is the long form marts.rpt_restatement compares them with
-(dbt_project/macros/long_form.sql, through the var that `python -m schemas.dbt_vars` generates).
+(dbt_project/macros/long_form.sql, through the var that `python -m schemas.dbt_lists` generates).
 """
 
 from __future__ import annotations
