@@ -10,8 +10,8 @@ lists are written, from the seeds, into a generated macro file, `dbt_project/mac
 
 `tests/test_seeds.py` fails when the file and the seeds disagree. Being a macro file, it counts wherever
 macros count: in the digest that decides whether anything changed since the published build, and in the
-indicators' rule versions (REVIEW_MACROS_DIGEST). The macros that expand a list also `ref()` its seed
-(macros/value_codes.sql, macros/long_form.sql), so dbt builds the seed first and lineage shows it.
+indicators' rule versions (REVIEW_MACROS_DIGEST). The models do not read the seeds' tables (no `ref()`):
+the lists are known at compile time.
 """
 
 from __future__ import annotations

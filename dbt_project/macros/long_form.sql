@@ -5,10 +5,8 @@
   macros/seed_lists.sql by `python -m schemas.dbt_lists`); a `percent_only` measure only for percentage
   indicators. pipelines/publication/published.py (long_values) builds the same long form, with
   its disclosure flags, from the same seed: what editions freeze is what rpt_restatement compares.
-  The ref() of the seed renders nothing: the model depends on it (built first, in lineage).
 -#}
 {% macro long_form() -%}
-{%- do ref('measures') -%}
 {%- set text = type_varchar() -%}
 {%- set keys = {
     'fct_indicator_values': ['cast(year as ' ~ text ~ ')', 'cast(null as ' ~ text ~ ')', 'cast(null as ' ~ text ~ ')'],
