@@ -169,7 +169,15 @@ def rel(p: Path) -> str:
 
 
 def generator_fingerprint() -> str:
-    return hashlib.sha256((REPO / "pipelines" / "demo_data.py").read_bytes()).hexdigest()[:16]
+    """A digest of what decides the generated extracts: the generator package (pipelines/demo_data/), and the
+    vocabulary it imports: the contract's column tables (schemas/) and the code-list seeds they read."""
+    seeds = REPO / "dbt_project" / "seeds"
+    files = sorted((REPO / "pipelines" / "demo_data").glob("*.py")) + sorted((REPO / "schemas").glob("*.py"))
+    files += [seeds / f"{name}.csv" for name in ("activity_types", "service_types", "sexes", "case_categories")]
+    h = hashlib.sha256()
+    for p in files:
+        h.update(rel(p).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
 
 
 def ensure_extracts(cache: Path, scale: float) -> Path:
@@ -413,7 +421,7 @@ def report(
         f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory']} memory; {info['os']}; "
         f"Python {info['python']}; {info['versions']}.",
         "",
-        f"Data: scale {scale:g} synthetic extracts (`pipelines/demo_data.py`): "
+        f"Data: scale {scale:g} synthetic extracts (`pipelines/demo_data/`): "
         + ", ".join(f"{rows[k]:,} {k} rows" for k in KINDS)
         + f"; the +1% file adds {inc_rows:,} beneficiary rows.",
         "",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pandera.polars as pa
@@ -39,6 +39,26 @@ def iso3_codes() -> tuple[str, ...]:
     """ISO 3166-1 alpha-3 codes, from the dbt seed (one list for validation and for the warehouse)."""
     with open(SEEDS / "iso3166_alpha3.csv", newline="", encoding="utf-8") as f:
         return tuple(sorted(row["iso3"] for row in csv.DictReader(f)))
+
+
+@cache
+def seed_rows(name: str) -> tuple[dict[str, str], ...]:
+    """The rows of the dbt seed `dbt_project/seeds/<name>.csv` as text: the code lists and the measures have
+    one source, read by ingest, the demo generator and the publication code alike (and by dbt). A seed with
+    a `position` column is in that order, which must be 1..n (the dbt macros turn the value at position i
+    into the integer code i); any other seed is in file order."""
+    with open(SEEDS / f"{name}.csv", newline="", encoding="utf-8") as f:
+        rows = tuple(csv.DictReader(f))
+    if rows and "position" in rows[0]:
+        rows = tuple(sorted(rows, key=lambda r: int(r["position"])))
+        if [int(r["position"]) for r in rows] != list(range(1, len(rows) + 1)):
+            raise ValueError(f"dbt_project/seeds/{name}.csv: the positions must be 1..{len(rows)}, each once")
+    return rows
+
+
+def seed_values(name: str, column: str) -> tuple[str, ...]:
+    """One column of a seed, in its order (seed_rows): a code list."""
+    return tuple(r[column] for r in seed_rows(name))
 
 
 def parse_date(e: pl.Expr) -> pl.Expr:

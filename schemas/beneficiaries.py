@@ -22,24 +22,18 @@ from schemas._checks import (
     one_of,
     parse_date,
     parse_timestamp,
+    seed_rows,
+    seed_values,
     timestamp_local_date,
 )
 
-# service_type -> the strategy point it reports under (extracts.md); the dbt seed carries the same table.
-SERVICE_TYPE_POINT = {
-    "pre_consular": 1,
-    "migrant_training": 1,
-    "health_assessment": 1,
-    "resettlement_movement": 1,
-    "official_training": 3,
-    "dialogue_participation": 7,
-    "avrr_return": 10,
-    "trafficking_assistance": 11,
-    "labour_deployment": 12,
-}
-NEEDS_DESTINATION = ("resettlement_movement", "avrr_return", "labour_deployment")
-SEXES = ("F", "M", "U")
-CASE_CATEGORIES = ("resettlement", "family_reunification", "labour", "humanitarian", "other")
+# The code lists (extracts.md) come from the dbt seeds, which the warehouse reads too (schemas._checks.seed_rows).
+# service_type -> the strategy point it reports under, in the seed's order.
+SERVICE_TYPE_POINT = {r["service_type"]: int(r["strategy_point"]) for r in seed_rows("service_types")}
+NEEDS_DESTINATION = tuple(r["service_type"] for r in seed_rows("service_types") if r["requires_destination"] == "true")
+SEXES = seed_values("sexes", "sex")
+AGE_BANDS = seed_values("age_bands", "age_band")  # computed at ingest from date_of_birth
+CASE_CATEGORIES = seed_values("case_categories", "case_category")
 
 
 def _service_date_ok(c: str) -> pl.Expr:

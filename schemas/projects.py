@@ -28,30 +28,11 @@ from schemas._checks import (
     parse_integer,
     parse_point_list,
     parse_timestamp,
+    seed_values,
     timestamp_local_date,
 )
 
-ACTIVITY_TYPES = (
-    "pre_consular",
-    "migrant_training",
-    "migration_health",
-    "resettlement",
-    "migration_law",
-    "capacity_building",
-    "migration_development",
-    "irregular_migration",
-    "research_data",
-    "dialogue",
-    "integration",
-    "emergency",
-    "post_crisis",
-    "avrr",
-    "ct_prevention",
-    "ct_capacity",
-    "ct_assistance",
-    "labour_migration",
-    "other",
-)
+ACTIVITY_TYPES = seed_values("activity_types", "activity_type")  # extracts.md, from the dbt seed
 
 
 def _points_ok(c: str) -> pl.Expr:

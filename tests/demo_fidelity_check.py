@@ -5,7 +5,7 @@ file checks in SQL, keeps the winning version of each key (latest extracted_at, 
 last, then the later row), holds back expenditure rows of unknown projects, computes the 31 figures of
 ``spec/published_figures.csv`` per ``spec/indicators.md`` and judges each under its qualifier.
 
-It shares no code with ``pipelines/demo_data.py`` (only its ISO code list as a fallback when the dbt seed
+It shares no code with ``pipelines/demo_data/`` (only its ISO code list as a fallback when the dbt seed
 is missing). Given a GenerationReport it also compares what it rejected / held with what the generator
 says it planted.
 

@@ -8,29 +8,19 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import re
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+import pipelines.demo_data as dd  # the package; `pipelines` imports Dagster only on first use of `defs`
+
 REPO = Path(__file__).resolve().parents[1]
 ISO_SEED = REPO / "dbt_project" / "seeds" / "iso3166_alpha3.csv"
 
 
-def _load_generator():
-    """Load pipelines/demo_data.py by path: the `pipelines` package imports the whole Dagster code location."""
-    spec = importlib.util.spec_from_file_location("demo_data_under_test", REPO / "pipelines" / "demo_data.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-dd = _load_generator()
 SCALE = 0.01
 
 

@@ -339,8 +339,9 @@ def _plausibility_db(path: Path) -> None:
 
 
 def test_plausibility_flags_listed_by_point_and_redacted_on_confidential_cells(tmp_path):
+    from pipelines.publication.disclosure import REDACTED_SENTENCE, Control, redact_plausibility
     from pipelines.publication.pack import plausibility_html
-    from pipelines.publication.published import REDACTED_SENTENCE, Control, read_optional, redact_plausibility
+    from pipelines.publication.published import read_optional
 
     db = tmp_path / "w.duckdb"
     _plausibility_db(db)

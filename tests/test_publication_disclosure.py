@@ -7,8 +7,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipelines.publication.disclosure import DOMAINS, Table, control_table, disclosure_k
-from pipelines.publication.published import apply_control, decide
+from pipelines.publication.disclosure import DOMAINS, Table, apply_control, control_table, decide, disclosure_k
 from support.attack import enumerate_solutions, recover
 
 K = 5

@@ -120,3 +120,81 @@ def test_iso3166_alpha3_is_complete_and_pure_iso():
     assert all(r["name"].strip() for r in rows)
     assert {"CAN", "FRA", "USA", "PHL", "MEX", "CHE"} <= set(codes)
     assert "GLB" not in codes, "GLB is added by the validator for projects only, not an ISO code"
+
+
+# --- the code lists and the measures: seeds are the one source (schemas._checks.seed_rows, schemas.dbt_lists)
+
+# extracts.md: sex `F`, `M` or `U`; age bands `0-17`, `18-59`, `60+`, `unknown`; case_category in this order.
+EXPECTED_CODE_LISTS = {
+    "sexes": ("sex", ["F", "M", "U"]),
+    "age_bands": ("age_band", ["0-17", "18-59", "60+", "unknown"]),
+    "case_categories": ("case_category", ["resettlement", "family_reunification", "labour", "humanitarian", "other"]),
+}
+
+
+@pytest.mark.parametrize("seed", sorted(EXPECTED_CODE_LISTS))
+def test_code_list_seeds_are_the_contract_in_code_order(seed):
+    column, expected = EXPECTED_CODE_LISTS[seed]
+    header, rows = read_seed(f"{seed}.csv")
+    assert header[:2] == ["position", column]
+    assert [int(r["position"]) for r in rows] == list(range(1, len(expected) + 1)), "positions 1..n, in file order"
+    assert [r[column] for r in rows] == expected
+
+
+def test_python_code_lists_are_the_seeds():
+    from schemas.beneficiaries import AGE_BANDS, CASE_CATEGORIES, NEEDS_DESTINATION, SERVICE_TYPE_POINT, SEXES
+    from schemas.projects import ACTIVITY_TYPES
+
+    assert list(SEXES) == EXPECTED_CODE_LISTS["sexes"][1]
+    assert list(AGE_BANDS) == EXPECTED_CODE_LISTS["age_bands"][1]
+    assert list(CASE_CATEGORIES) == EXPECTED_CODE_LISTS["case_categories"][1]
+    assert list(ACTIVITY_TYPES) == EXPECTED_ACTIVITY_TYPES
+    assert SERVICE_TYPE_POINT == {k: v[0] for k, v in EXPECTED_SERVICE_TYPES.items()}
+    assert list(SERVICE_TYPE_POINT) == list(EXPECTED_SERVICE_TYPES), "the seed's order"
+    assert set(NEEDS_DESTINATION) == {k for k, v in EXPECTED_SERVICE_TYPES.items() if v[1]}
+
+
+def test_generated_seed_lists_match_the_seeds():
+    """macros/seed_lists.sql (the lists the dbt macros expand) is the seeds: `python -m schemas.dbt_lists`."""
+    from schemas.dbt_lists import MACRO_FILE, render, seed_lists
+
+    assert MACRO_FILE.read_text(encoding="utf-8") == render(), (
+        "dbt_project/macros/seed_lists.sql differs from the seeds: run `python -m schemas.dbt_lists`"
+    )
+    got = seed_lists()
+    assert got["sexes"] == ["F", "M", "U"]
+    assert got["age_bands"] == ["0-17", "18-59", "60+", "unknown"]
+    assert [(m["table_name"], m["measure"], m["percent_only"]) for m in got["measures"]][:3] == [
+        ("fct_indicator_values", "value", False),
+        ("fct_indicator_values", "numerator", True),
+        ("fct_indicator_values", "denominator", True),
+    ]
+
+
+def test_measures_are_columns_of_their_tables():
+    """Every measure of seeds/measures.csv is a documented column of its mart (the models' yml)."""
+    import yaml
+
+    header, rows = read_seed("measures.csv")
+    assert header == ["position", "table_name", "measure", "percent_only", "disclosure"]
+    assert [int(r["position"]) for r in rows] == list(range(1, len(rows) + 1))
+    columns = {}
+    for table in ("fct_indicator_values", "fct_indicator_window", "fct_indicator_breakdown"):
+        doc = yaml.safe_load((REPO / "dbt_project" / "models" / "marts" / f"{table}.yml").read_text(encoding="utf-8"))
+        columns[table] = {c["name"] for m in doc["models"] if m["name"] == table for c in m["columns"]}
+    for r in rows:
+        assert r["measure"] in columns[r["table_name"]], r
+        assert r["percent_only"] in ("true", "false") and r["disclosure"] in ("cell", "derived", "none"), r
+    # the published numbers of the review's tables, as docs/publication.md lists them
+    assert {(r["table_name"], r["measure"]) for r in rows if r["table_name"] == "fct_indicator_window"} == {
+        ("fct_indicator_window", m)
+        for m in (
+            "value",
+            "numerator",
+            "denominator",
+            "yearly_mean",
+            "first_year_value",
+            "last_year_value",
+            "change_pct",
+        )
+    }

@@ -39,7 +39,11 @@ cast(case {{ code }}{% for v in values %} when {{ loop.index }} then '{{ v }}'{%
 (chr(65 + {{ int_div(code, 676) }}) || chr(65 + ({{ int_div(code, 26) }}) % 26) || chr(65 + {{ code }} % 26))
 {%- endmacro %}
 
-{#- The contract's values (extracts.md); age bands are computed at ingest. -#}
-{% macro sexes() %}{{ return(['F', 'M', 'U']) }}{% endmacro %}
-{% macro age_bands() %}{{ return(['0-17', '18-59', '60+', 'unknown']) }}{% endmacro %}
-{% macro case_categories() %}{{ return(['resettlement', 'family_reunification', 'labour', 'humanitarian', 'other']) }}{% endmacro %}
+{#- The contract's code lists (extracts.md; age bands are computed at ingest), in code order. Their source is
+    the seed of the same name (seeds/sexes.csv, age_bands.csv, case_categories.csv); dbt's Jinja reads no
+    file, so `python -m schemas.dbt_lists` copies them into macros/seed_lists.sql and tests/test_seeds.py
+    checks that the two agree. No ref() of the seed: the list is known at compile time, so the models do not
+    read the seed's table (and dbt unit tests of the models need no seed input). -#}
+{% macro sexes() %}{{ return(seed_list('sexes')) }}{% endmacro %}
+{% macro age_bands() %}{{ return(seed_list('age_bands')) }}{% endmacro %}
+{% macro case_categories() %}{{ return(seed_list('case_categories')) }}{% endmacro %}

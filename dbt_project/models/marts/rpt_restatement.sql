@@ -119,24 +119,8 @@ feeds as (
     end
 ),
 
-current_long as (
-    {% for m in ['value', 'numerator', 'denominator'] %}
-    select 'fct_indicator_values' as table_name, indicator_code, cast(year as {{ type_varchar() }}) as period,
-           cast(null as {{ type_varchar() }}) as dimension, cast(null as {{ type_varchar() }}) as dimension_value, '{{ m }}' as measure,
-           cast({{ m }} as double) as value, unit
-    from {{ ref('fct_indicator_values') }}
-    {% if m != 'value' %}where unit = 'percent'{% endif %}
-    union all
-    {% endfor %}
-    {% for m in ['value', 'numerator', 'denominator', 'yearly_mean', 'first_year_value', 'last_year_value', 'change_pct'] %}
-    select 'fct_indicator_window', indicator_code, cast(window_start as {{ type_varchar() }}) || '-' || cast(window_end as {{ type_varchar() }}),
-           null, null, '{{ m }}', cast({{ m }} as double), unit
-    from {{ ref('fct_indicator_window') }}
-    {% if m in ('numerator', 'denominator') %}where unit = 'percent'{% endif %}
-    union all
-    {% endfor %}
-    select 'fct_indicator_breakdown', indicator_code, period, dimension, dimension_value, 'value', value, unit
-    from {{ ref('fct_indicator_breakdown') }}
+current_long as (  -- one row per published number (macros/long_form.sql, seeds/measures.csv)
+    {{ long_form() }}
 ),
 
 edition_numbers as (
