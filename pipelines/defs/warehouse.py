@@ -16,6 +16,10 @@ The publish guard: a build with markedly fewer valid rows of any kind than the p
 deliveries missing) is not published; the refresh fails saying what shrank and how to publish it anyway
 (REVIEW_ALLOW_SHRINK=1). A first build (no published warehouse) is not guarded. Any failure here removes
 the build file, so a failed refresh leaves no debris beside the published warehouse.
+
+What this module wires together lives outside defs/: the build file (pipelines/build_file.py), the refresh
+log it writes into the build (pipelines/operations.py write_refresh_log), the settings (pipelines/settings.py,
+the `settings` resource). definitions.py makes the asset with `warehouse_asset(review_dbt_assets)`.
 """
 
 import contextlib
