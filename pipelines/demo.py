@@ -35,9 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     # screen of `make refresh`; then the draft text of the review for the demo's window (its data exists).
     rc = refresh_and_report(settings)
     if rc == 0 and settings.warehouse.exists():
-        from pipelines.publication.draft import draft_from_cli
+        from pipelines.publication.write import write_draft_text
 
-        draft = draft_from_cli("2007-2009", warehouse=settings.warehouse)
+        draft = write_draft_text("2007-2009", settings=settings)
         print(f"Draft text (2007-2009): {draft['html']}\n                        {draft['docx']}")
     return rc
 

@@ -106,10 +106,11 @@ class KindSummary:
 
 
 def ingest_workers() -> int:
-    """Deliveries validated at the same time (REVIEW_INGEST_WORKERS; default: one per core, at most 2).
-    Validation is mostly polars work outside the GIL, yet one file keeps about one core busy."""
-    value = os.environ.get("REVIEW_INGEST_WORKERS", "").strip()
-    return max(1, int(value)) if value else max(1, min(2, os.cpu_count() or 1))
+    """Deliveries validated at the same time (REVIEW_INGEST_WORKERS through pipelines/settings.py; default:
+    one per core, at most 2), when the caller gives no number (a refresh passes its settings')."""
+    from pipelines.settings import ingest_workers_from_env
+
+    return ingest_workers_from_env()
 
 
 def _validate_to_lake(
@@ -149,7 +150,7 @@ def release_memory() -> None:
 
 
 def ingest_kind(
-    kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudonymiser, log=None, warn=None
+    kind: str, raw_dir: Path, lake_dir: Path, pseudonymiser: Pseudonymiser, log=None, warn=None, workers=None
 ) -> KindSummary:
     """Validate every delivery of one kind (re-using cached results by content) and write the manifest.
 
@@ -176,7 +177,7 @@ def ingest_kind(
     for r in results:
         if warn is not None:
             warn(f"{r.kind or 'drop zone'}/{r.file_name}: {r.message}")
-    with ThreadPoolExecutor(max_workers=ingest_workers(), thread_name_prefix=f"ingest-{kind}") as pool:
+    with ThreadPoolExecutor(max_workers=workers or ingest_workers(), thread_name_prefix=f"ingest-{kind}") as pool:
         hashed = list(pool.map(sha_or_reason, csvs))
         for p, (_, reason) in zip(csvs, hashed):
             if reason is not None:

@@ -1,4 +1,5 @@
-"""Operational plumbing of a refresh: one writer at a time, a refresh log, and fault-injection points.
+"""Operational plumbing of a refresh: one writer at a time, a refresh log, what a build is made of (a refresh
+with nothing new is not rebuilt), and fault-injection points.
 
 One writer: DuckDB allows one writing process, and two refreshes would also race on the lake's manifest.
 Every asset of a run requires the `writer_lock` resource, which the in-process executor sets up once per
@@ -8,7 +9,8 @@ naming the holder. The operating system drops the lock when a process dies, even
 
 Refresh log: `<warehouse>.refresh_log.jsonl`, one JSON object per event (started, published, failed),
 appended under the lock. It survives a refresh that is never published, and the publish step loads it
-into `audit.refresh_log` so analysts see every attempt, published or not, with its reason.
+into `audit.refresh_log` (`write_refresh_log`) so analysts see every attempt, published or not, with its
+reason, and this refresh's files into `audit.refresh_files`.
 """
 
 import contextlib
@@ -21,8 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
+from pipelines.build_file import sql_path
 from pipelines.settings import Settings
+from pipelines.warehouse_docs import comment_refresh_tables
 
 
 def now_utc() -> str:
@@ -66,25 +71,22 @@ def fault_point(stage: str) -> None:
 
 class WriterLock(dg.ConfigurableResource):
     """Exclusive lock on the warehouse and the lake for the duration of a run. It waits `wait_seconds`
-    for another run to finish; unset (None), REVIEW_LOCK_WAIT_SECONDS as it is when the run starts
-    (default 1800), not as it was when the code was imported."""
+    for another run to finish; unset (None), the settings' lock_wait_seconds (REVIEW_LOCK_WAIT_SECONDS as
+    it is when the run starts, default 1800). `settings`: the run's `settings` resource."""
 
+    settings: dg.ResourceDependency[Settings]
     wait_seconds: float | None = None
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext):
-        settings = Settings.from_env()
+        settings = self.settings
         paths = sorted(
             {settings.warehouse.with_name(settings.warehouse.name + ".lock"), settings.lake_dir / ".refresh.lock"}
         )
         handles = []  # locks held
         run_id = context.run_id if context.dagster_run else "-"
         log = context.log
-        wait_seconds = (
-            self.wait_seconds
-            if self.wait_seconds is not None
-            else float(os.environ.get("REVIEW_LOCK_WAIT_SECONDS", "1800"))
-        )
+        wait_seconds = self.wait_seconds if self.wait_seconds is not None else settings.lock_wait_seconds
         try:
             for p in paths:
                 p.parent.mkdir(parents=True, exist_ok=True)
@@ -204,6 +206,122 @@ def last_published(settings: Settings) -> dict | None:
 
 def run_events(settings: Settings, run_id: str) -> list[dict]:
     return [e for e in read_events(settings) if e.get("run_id") == run_id]
+
+
+def unchanged_since_published(settings: Settings, fingerprint: dict) -> dict | None:
+    """The last published refresh when it was built from exactly these inputs (files, editions, engine,
+    code): then a new build would be the same, and the refresh stops here. Disable: REVIEW_ALWAYS_REBUILD=1."""
+    if settings.always_rebuild:
+        return None
+    last = last_published(settings)
+    if last and last.get("fingerprint") == fingerprint["digest"]:
+        # ... and its review pack was written (a pack that failed is written again by a full refresh)
+        if any(e.get("event") == "pack_written" for e in run_events(settings, last["run_id"])):
+            return last
+    return None
+
+
+# --- the refresh log in the warehouse: audit.refresh_log and audit.refresh_files -------------------------------
+
+REFRESH_DDL = """
+create schema if not exists audit;
+create or replace table audit.refresh_log (
+    run_id varchar, started_at timestamp, finished_at timestamp, published boolean, reason varchar,
+    raw_dir varchar
+);
+create table if not exists audit.refresh_files (
+    run_id varchar, kind varchar, file_name varchar, status varchar, size_bytes bigint, sha256 varchar,
+    rows_read bigint, rows_valid bigint, rows_rejected bigint, rows_held bigint, message varchar
+);
+"""
+
+
+def refresh_log_rows(events: list[dict], current_run: str, finished_at: str) -> list[tuple]:
+    """One row per refresh attempt from the event log; the current run is the one being published."""
+    runs: dict[str, dict] = {}
+    for e in events:
+        r = runs.setdefault(
+            e["run_id"], {"started_at": None, "finished_at": None, "published": False, "reason": None, "raw_dir": None}
+        )
+        if e["event"] == "started":
+            r["started_at"] = r["started_at"] or e["at"]
+            r["raw_dir"] = e.get("raw_dir")
+        elif e["event"] == "published":
+            r.update(finished_at=e["at"], published=True, reason="all blocking checks passed")
+        elif e["event"] == "failed" and not r["published"]:
+            r.update(finished_at=e["at"], reason=f"{e.get('stage', '')}: {e.get('reason', '')}")
+        elif e["event"] == "unchanged" and not r["published"]:
+            r.update(finished_at=e["at"], reason="nothing new since the published build: not rebuilt")
+    cur = runs.setdefault(current_run, {"started_at": None, "raw_dir": None})
+    cur.update(finished_at=finished_at, published=True, reason="all blocking checks passed")
+    return [
+        (
+            run_id,
+            r["started_at"],
+            r["finished_at"],
+            r["published"],
+            r["reason"] or "did not finish: killed or stopped before publishing",
+            r["raw_dir"],
+        )
+        for run_id, r in runs.items()
+    ]
+
+
+def _manifest_relation(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
+    """The files of the current refresh (dbt's staging.stg_lake__manifest). A DuckDB build holds the view;
+    a Spark build's view lives in Spark, so the same rows are read from the lake's manifest files."""
+    if not settings.on_spark:
+        return "staging.stg_lake__manifest"
+    con.execute(
+        "create temp table current_manifest as select kind, file_name, sha256, cache_key, size_bytes, status, "
+        "message, rows_read, rows_valid, rows_rejected, from_cache "
+        f"from read_parquet('{sql_path(settings.lake_dir)}/manifest/*.parquet', union_by_name = true)"
+    )
+    return "current_manifest"
+
+
+def write_refresh_log(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> dict:
+    """Into the build (on `con`): every refresh attempt of the event log (audit.refresh_log) and the files of
+    this one added to those of earlier refreshes (audit.refresh_files). Returns this refresh's file totals."""
+    manifest = _manifest_relation(con, settings)
+    con.execute(REFRESH_DDL)
+    comment_refresh_tables(con)  # descriptions in DuckDB (pipelines/warehouse_docs.py)
+    if settings.warehouse.exists():
+        # Keep the file history of earlier refreshes (read-only attach: analysts may have the file open).
+        con.execute(f"attach '{sql_path(settings.warehouse)}' as previous (read_only)")
+        has_files = con.execute(
+            "select count(*) from duckdb_tables() where database_name = 'previous' and schema_name = 'audit' "
+            "and table_name = 'refresh_files'"
+        ).fetchall()[0][0]
+        if has_files:
+            con.execute("insert into audit.refresh_files by name select * from previous.audit.refresh_files")
+        con.execute("detach previous")
+    con.executemany(
+        "insert into audit.refresh_log values (?, ?, ?, ?, ?, ?)",
+        refresh_log_rows(read_events(settings), run_id, now_utc()),
+    )
+    con.execute(
+        f"""
+        insert into audit.refresh_files
+        select ?, m.kind, m.file_name, m.status, m.size_bytes, m.sha256, m.rows_read, m.rows_valid,
+               m.rows_rejected, coalesce(h.n, 0), m.message
+        from {manifest} as m
+        left join (select kind, file_name, count(*) as n from audit.held_rows group by all) as h
+            using (kind, file_name)
+        """,
+        [run_id],
+    )
+    totals = con.execute(
+        """
+        select count(*) filter (where status = 'loaded'), count(*) filter (where status = 'rejected'),
+               count(*) filter (where status = 'ignored'), coalesce(sum(rows_valid), 0),
+               coalesce(sum(rows_rejected), 0), coalesce(sum(rows_held), 0)
+        from audit.refresh_files where run_id = ?
+        """,
+        [run_id],
+    ).fetchall()[0]
+    keys = ["files_loaded", "files_rejected", "files_ignored", "rows_valid", "rows_rejected", "rows_held"]
+    return dict(zip(keys, (int(v) for v in totals)))
 
 
 # --- what a failure of the environment means, in one line ------------------------------------------------------

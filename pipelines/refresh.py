@@ -33,8 +33,8 @@ RULE = "=" * 78
 
 
 def log_dir(settings: Settings) -> Path:
-    value = os.environ.get("REVIEW_LOG_DIR")
-    folder = Path(value).expanduser().resolve() if value else settings.warehouse.parent.parent / "logs"
+    """The settings' log_dir (REVIEW_LOG_DIR), or a temporary folder when it cannot be written."""
+    folder = settings.log_dir
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".probe.{os.getpid()}"
@@ -235,9 +235,7 @@ def summary(settings: Settings, outcome: Outcome, log_path: Path) -> tuple[str, 
         lines += [f"  {e.get('stage', '')}: {_one_line(str(e.get('message', '')), 300)}" for e in warnings]
     lines.append(f"Warehouse: {settings.warehouse}" + ("" if settings.warehouse.exists() else " (none published yet)"))
     lines.append("  open it read-only: make sql   (or duckdb.connect(path, read_only=True) in Python)")
-    from pipelines.publication import pack_dir
-
-    pack = pack_dir() / "review.html"
+    pack = settings.pack_dir / "review.html"
     state = " (STALE: an earlier build's)" if status == "pack stale" else "" if pack.exists() else " (none yet)"
     lines.append(f"Review pack: {pack}, {pack.with_suffix('.xlsx').name}{state}")
     lines.append(f"Log (Dagster and dbt detail): {log_path}")

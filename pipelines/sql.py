@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.settings import _path
+from pipelines.settings import Settings
 
 PROMPT, MORE = "review> ", "   ...> "
 TABLES_SQL = (
@@ -107,7 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("-c", "--command", help="run this SQL and exit")
     args = ap.parse_args(argv)
-    path = (args.warehouse or _path("REVIEW_WAREHOUSE", "data/warehouse/review.duckdb")).resolve()
+    if args.warehouse is None:
+        import warnings
+
+        with warnings.catch_warnings():  # the pseudonym key's warning: nothing is hashed here
+            warnings.simplefilter("ignore")
+            args.warehouse = Settings.from_env().warehouse
+    path = args.warehouse.resolve()
     if args.command:
         import io
 

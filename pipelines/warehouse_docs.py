@@ -1,5 +1,5 @@
 """Descriptions of the warehouse tables that dbt does not build (audit.refresh_log, audit.refresh_files,
-written by the publish step, pipelines/defs/publish.py), written as DuckDB COMMENTs like the dbt models'
+written by the publish step, pipelines/operations.py write_refresh_log), written as DuckDB COMMENTs like the dbt models'
 (persist_docs), so that duckdb_tables() and duckdb_columns() describe every table an analyst sees."""
 
 from __future__ import annotations

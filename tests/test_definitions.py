@@ -66,3 +66,16 @@ def test_checks_are_declared(graph):
 
 def test_refresh_job_runs_in_process():
     assert defs.resolve_job_def("refresh").executor_def.name == "in_process"
+
+
+def test_editions_feed_the_models_that_read_them_back(graph):
+    """The loop warehouse -> edition -> restatement: the editions (frozen by the publish_edition job, not
+    by a refresh) are upstream of the three models that read them (the dbt source `editions`)."""
+    node = graph.get(dg.AssetKey("editions"))
+    assert {c.to_user_string() for c in node.child_keys} == {
+        "marts/edition_values",
+        "marts/edition_provenance",
+        "marts/rpt_restatement",
+    }
+    assert not node.is_materializable
+    assert dg.AssetKey("editions") not in defs.resolve_job_def("refresh").asset_layer.selected_asset_keys

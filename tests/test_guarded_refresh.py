@@ -105,7 +105,7 @@ def test_a_new_edition_is_something_new(seq):
 
 
 def test_shrinkage_rule():
-    from pipelines.defs.publish import shrinkage
+    from pipelines.defs.warehouse import shrinkage
 
     old = {"projects": 100, "expenditures": 50, "beneficiaries": 10}
     assert shrinkage({"projects": 80, "expenditures": 50, "beneficiaries": 10}, old, 20) == []  # 20 % is allowed

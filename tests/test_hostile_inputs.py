@@ -469,8 +469,9 @@ def _warnings(instance, run_id) -> list[str]:
 def test_a_changed_pseudonym_key_is_detected_warned_and_the_old_results_removed(review_env, tmp_path):
     import dagster as dg
 
+    from pipelines.definitions import run_resources
     from pipelines.defs.ingest import ingest_assets
-    from pipelines.operations import WriterLock, read_events
+    from pipelines.operations import read_events
     from pipelines.settings import Settings
 
     raw, lake = review_env["REVIEW_RAW_DIR"], review_env["REVIEW_LAKE_DIR"]
@@ -480,7 +481,7 @@ def test_a_changed_pseudonym_key_is_detected_warned_and_the_old_results_removed(
     instance = dg.DagsterInstance.ephemeral()
 
     def run():
-        res = dg.materialize(ingest_assets, resources={"writer_lock": WriterLock()}, instance=instance)
+        res = dg.materialize(ingest_assets, resources=run_resources(), instance=instance)
         assert res.success
         run.result = res
         return _warnings(instance, res.run_id), res.run_id

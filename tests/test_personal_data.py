@@ -178,7 +178,7 @@ def sweep(tmp_path_factory):
         [
             sys.executable,
             "-c",
-            "from pipelines.publication.editions import publish_edition; from pipelines.publication.cli import write_pack;"
+            "from pipelines.publication.editions import publish_edition; from pipelines.publication.write import write_pack;"
             "print(publish_edition('sweep-1')); print(write_pack())",
         ],
         cwd=REPO,

@@ -169,8 +169,8 @@ def _expected_restatement() -> set[tuple]:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> dict:
     """Refresh, freeze edition 'march', deliver late and fixed files, refresh again (two real refreshes)."""
-    from pipelines.publication.cli import write_pack
     from pipelines.publication.editions import publish_edition
+    from pipelines.publication.write import write_pack
 
     tmp = tmp_path_factory.mktemp("publication")
     raw = tmp / "raw"

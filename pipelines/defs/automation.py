@@ -4,7 +4,6 @@ the drop zone, and freshness checks that show a stale warehouse in the UI."""
 import datetime as dt
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -13,12 +12,12 @@ import yaml
 from pipelines.settings import Settings
 from schemas import KINDS
 
-CALENDAR = Path(__file__).with_name("council_calendar.yaml")
 REFRESH_JOB = "refresh"
 
 
 def load_calendar(path: Path | None = None) -> dict:
-    path = Path(os.environ.get("REVIEW_COUNCIL_CALENDAR") or path or CALENDAR)
+    """The Council calendar at `path` (default: the settings' council_calendar, REVIEW_COUNCIL_CALENDAR)."""
+    path = path or Settings.from_env().council_calendar
     data = yaml.safe_load(path.read_text()) or {}
     sessions = [
         {

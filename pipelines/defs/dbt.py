@@ -1,13 +1,10 @@
 """The dbt project as Dagster assets. dbt tests become asset checks; a failing test blocks publishing."""
 
 import contextlib
-import dataclasses
 import functools
 import os
-import re
-import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +12,12 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
+from pipelines.build_file import discard_build_file, prepare_build_file, prepare_spark_build
 from pipelines.dbt_metadata import with_table_metadata
 from pipelines.defs.ingest import ingest_asset_key
-from pipelines.operations import WriterLock, fault_point, inputs_fingerprint, last_published, log_event, run_events
-from pipelines.publication.editions import ensure_editions_dir
-from pipelines.settings import REPO, Settings, dbt_target_from_env
+from pipelines.operations import WriterLock, fault_point, inputs_fingerprint, log_event, unchanged_since_published
+from pipelines.publication import editions, plausibility
+from pipelines.settings import REPO, Settings
 
 DBT_DIR = REPO / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
@@ -65,10 +63,16 @@ def dbt_project() -> DbtProject:
     return project
 
 
+EDITIONS = dg.AssetKey(["editions"])
+
+
 class ReviewTranslator(DagsterDbtTranslator):
-    """One place for keys and groups: dbt sources are the ingest assets; models are keyed <schema>/<name>."""
+    """One place for keys and groups: the dbt sources `lake.*` are the ingest assets and `editions.*` the
+    editions asset (pipelines/defs/publication.py); models are keyed <schema>/<name>."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source" and dbt_resource_props["source_name"] == "editions":
+            return EDITIONS  # every frozen edition: marts.edition_values, edition_provenance, rpt_restatement
         if dbt_resource_props["resource_type"] == "source":
             # lake.projects_rejects -> the lake/projects_rejects output of the projects ingest step
             return ingest_asset_key(dbt_resource_props["name"])
@@ -82,86 +86,38 @@ class ReviewTranslator(DagsterDbtTranslator):
 TRANSLATOR = ReviewTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def discard_build_file(settings: Settings) -> None:
-    """Remove the side file of a refresh (and its WAL) left by one that died; make its folder."""
-    build = settings.build_path
-    build.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in (build, build.with_name(build.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-
-
-def prepare_build_file(settings: Settings, full_refresh: bool) -> None:
-    """Start the side file a refresh builds into. A full refresh starts empty (everything is rebuilt from
-    the lake); a partial one starts from a copy of the published warehouse. Leftovers of a refresh that
-    died are removed here."""
-    discard_build_file(settings)
-    if not full_refresh and settings.warehouse.exists():
-        shutil.copyfile(settings.warehouse, settings.build_path)
-    else:
-        create_duckdb_file(settings.build_path)
-
-
-def storage_version() -> str:
-    """REVIEW_DUCKDB_STORAGE_VERSION: the DuckDB storage format of the published file (default v1.5.0,
-    which DuckDB 2.0 writes and the DuckDB 1.5 CLI, the newest on PyPI, reads). `latest`: DuckDB's own."""
-    value = os.environ.get("REVIEW_DUCKDB_STORAGE_VERSION", "").strip() or "v1.5.0"
-    if value != "latest" and not re.fullmatch(r"v\d+\.\d+\.\d+", value):
-        raise dg.Failure(f"REVIEW_DUCKDB_STORAGE_VERSION must look like v1.5.0 (or be `latest`), not {value!r}.")
-    return value
-
-
-def create_duckdb_file(path: Path) -> None:
-    """An empty DuckDB file in the storage format of storage_version(); dbt then builds into it."""
-    import duckdb
-
-    version = storage_version()
-    con = duckdb.connect()
+@contextlib.contextmanager
+def process_env(env: Mapping[str, str]) -> Iterator[None]:
+    """`env` in the environment while the dbt process is started (it inherits the environment; the
+    DbtCliResource takes no environment of its own), and the environment as it was afterwards."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
-        option = "" if version == "latest" else f" (storage_version '{version}')"
-        con.execute(f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as build_file{option}")
-        con.execute("detach build_file")
+        yield
     finally:
-        con.close()
-
-
-def engine_settings(dbt: DbtCliResource) -> Settings:
-    """The settings of a run, with the engine of the `dbt` resource (its target: the one switch; see
-    dbt_resource). The publish asset and the reconciliation check use the same."""
-    settings = Settings.from_env()
-    return dataclasses.replace(settings, dbt_target=dbt.target or settings.dbt_target)
-
-
-def prepare_spark_build(settings: Settings) -> None:
-    """On Spark, dbt builds tables in the Spark warehouse (settings.spark_dir), where they stay between
-    refreshes like the published DuckDB file does; only the publish step writes the DuckDB side file."""
-    settings.spark_dir.mkdir(parents=True, exist_ok=True)
-    discard_build_file(settings)
-
-
-def unchanged_since_published(settings: Settings, fingerprint: dict) -> dict | None:
-    """The last published refresh when it was built from exactly these inputs (files, editions, engine,
-    code): then a new build would be the same, and the refresh stops here. Disable: REVIEW_ALWAYS_REBUILD=1."""
-    if os.environ.get("REVIEW_ALWAYS_REBUILD", "").strip() in ("1", "true", "yes"):
-        return None
-    last = last_published(settings)
-    if last and last.get("fingerprint") == fingerprint["digest"]:
-        # ... and its review pack was written (a pack that failed is written again by a full refresh)
-        if any(e.get("event") == "pack_written" for e in run_events(settings, last["run_id"])):
-            return last
-    return None
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=TRANSLATOR)
-def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, writer_lock: WriterLock):
-    settings = engine_settings(dbt)
+def review_dbt_assets(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    writer_lock: WriterLock,
+    settings: dg.ResourceParam[Settings],
+):
     run_id = context.run.run_id
     full = set(context.selected_asset_keys) >= set(context.assets_def.keys)
     # marts.edition_values / rpt_restatement read the editions whose manifest verifies, linked into a
     # folder of their own (never a temporary folder of a publish in progress or killed).
-    editions_view, edition_warnings = ensure_editions_dir(settings)
+    editions_view, edition_warnings = editions.ensure_editions_dir(settings)
     for w in edition_warnings:
         context.log.warning(w)
         log_event(settings, run_id, "warning", stage="editions", message=w)
+    acknowledgements_env = plausibility.prepare_acknowledgements(settings)  # read by rpt_plausibility
     fingerprint = inputs_fingerprint(settings, editions_view) if full else None
     if fingerprint is not None:
         last = unchanged_since_published(settings, fingerprint)
@@ -177,12 +133,16 @@ def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wr
         prepare_spark_build(settings)
     else:
         prepare_build_file(settings, full_refresh=full)
-    os.environ.update(settings.dbt_env())  # the dbt process inherits the environment
-    saved_editions = os.environ.get("REVIEW_EDITIONS_DIR")
-    os.environ["REVIEW_EDITIONS_DIR"] = str(editions_view)  # for the dbt process only (restored below)
+    # What the dbt process reads: the settings, the editions and rule versions, the acknowledgements.
+    env = {
+        **settings.dbt_env(),
+        **editions.dbt_env(editions_view),
+        **acknowledgements_env,
+    }
     fault_point("before_dbt")
     try:
-        invocation = dbt.cli(["build"], context=context)
+        with process_env(env):
+            invocation = dbt.cli(["build"], context=context)  # starts the dbt process
         # row counts, column schemas and column lineage on the materializations, read once dbt has exited
         # (pipelines/dbt_metadata.py)
         yield from with_table_metadata(invocation.stream(), settings, context, invocation, TRANSLATOR, dbt_project())
@@ -202,17 +162,10 @@ def review_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wr
     except BaseException:  # interrupted (run terminated): no leftovers either
         discard_build_file(settings)
         raise
-    finally:
-        if saved_editions is None:
-            os.environ.pop("REVIEW_EDITIONS_DIR", None)
-        else:
-            os.environ["REVIEW_EDITIONS_DIR"] = saved_editions
     log_event(settings, run_id, "built", fingerprint=fingerprint["digest"] if fingerprint else None)
 
 
-def dbt_resource(target: str | None = None) -> DbtCliResource:
-    """The dbt CLI on the engine `target` (a profile output: duckdb or spark), by default
-    REVIEW_DBT_TARGET's. This resource is the engine switch of a Dagster deployment."""
-    return DbtCliResource(
-        project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE, target=target or dbt_target_from_env()
-    )
+def dbt_resource(target: str) -> DbtCliResource:
+    """The dbt CLI on the engine `target` (a profile output: duckdb or spark). This resource is the engine
+    switch of a Dagster deployment; the `settings` resource is given the same target (definitions.py)."""
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE, target=target)

@@ -87,10 +87,10 @@ def build_ingest_asset(kind: str) -> dg.AssetsDefinition:
                 "that is read: no unknown folder, sub-folder, non-CSV file, link out of the drop zone or FIFO.",
             ),
         ],
-        required_resource_keys={"writer_lock"},
+        required_resource_keys={"writer_lock", "settings"},
     )
     def _ingest(context: dg.AssetExecutionContext):
-        settings = Settings.from_env()
+        settings: Settings = context.resources.settings
         run_id = context.run.run_id
 
         def warn(message: str) -> None:
@@ -110,6 +110,7 @@ def build_ingest_asset(kind: str) -> dg.AssetsDefinition:
                 Pseudonymiser(settings.pseudonym_key),
                 log=context.log.info,
                 warn=warn,
+                workers=settings.ingest_workers,
             )
         except DropZoneMissing as e:  # not bad data: the refresh cannot do its job; publish nothing
             log_event(settings, run_id, "failed", stage=f"ingest {kind}", reason=str(e))

@@ -8,10 +8,8 @@ figure is unacknowledged: such a flag stops `review-publish --edition`, never a 
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource
 
-from pipelines.defs.dbt import engine_settings
-from pipelines.defs.publish import spark_table_dir
+from pipelines.build_file import spark_table_dir
 from pipelines.publication import plausibility
 from pipelines.settings import Settings
 
@@ -36,10 +34,10 @@ def _connect(settings: Settings) -> duckdb.DuckDBPyConnection | None:
 
 
 @dg.asset_check(asset=RPT_PLAUSIBILITY, name="plausibility_flags", blocking=False)
-def plausibility_flags(dbt: DbtCliResource) -> dg.AssetCheckResult:
+def plausibility_flags(settings: dg.ResourceParam[Settings]) -> dg.AssetCheckResult:
     """Warns (never blocks) with the plausibility flags by importance; fails while a high flag touching a
     published figure is unacknowledged (it would stop an edition)."""
-    con = _connect(engine_settings(dbt))
+    con = _connect(settings)
     if con is None:
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, description="No build to read.")
     try:

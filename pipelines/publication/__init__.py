@@ -1,33 +1,11 @@
 """Publication: frozen editions, disclosure control, and the review pack (docs/publication.md).
 
-REVIEW_EDITIONS_DIR   where editions are frozen (default: `editions/` beside the warehouse's folder,
-                      i.e. data/editions for the default data/warehouse/review.duckdb)
-REVIEW_PACK_DIR       where the review pack is written (default: `review_pack/` beside it, data/review_pack)
-REVIEW_DISCLOSURE_K   cells of 1..k persons or records are suppressed in everything published (default 5)
+Its settings are the project's (pipelines/settings.py): `editions_dir` (REVIEW_EDITIONS_DIR, default
+`editions/` beside the warehouse's folder, i.e. data/editions), `pack_dir` (REVIEW_PACK_DIR, default
+data/review_pack), `disclosure_k` (REVIEW_DISCLOSURE_K, default 5: cells of 1..k persons or records are
+suppressed in everything published) and `acknowledgements` (REVIEW_ACKNOWLEDGEMENTS). Dagster passes its
+run's settings; the command-line tools read them from the environment.
+
+`write.py` writes the review pack (and the draft text): what the `review_pack` asset, `make demo` and
+`review-publish` call.
 """
-
-from __future__ import annotations
-
-import os
-from pathlib import Path
-
-from pipelines.settings import REPO
-
-
-def _path(var: str, name: str) -> Path:
-    """Set: the variable (relative to the current directory). Unset: beside the warehouse's folder, so a
-    warehouse elsewhere (a test, a second environment) keeps its editions and pack with it."""
-    value = os.environ.get(var)
-    if value:
-        return Path(value).expanduser().resolve()
-    warehouse = os.environ.get("REVIEW_WAREHOUSE")
-    base = Path(warehouse).expanduser().resolve().parent.parent if warehouse else REPO / "data"
-    return (base / name).resolve()
-
-
-def editions_dir() -> Path:
-    return _path("REVIEW_EDITIONS_DIR", "editions")
-
-
-def pack_dir() -> Path:
-    return _path("REVIEW_PACK_DIR", "review_pack")

@@ -20,37 +20,8 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-from pipelines.publication import editions_dir, pack_dir
-
-
-def write_pack(edition: str | None = None, out_dir: Path | None = None, warehouse: Path | None = None) -> dict:
-    """The review pack from an edition, or from the current build (disclosure-controlled either way)."""
-    from pipelines.publication.disclosure import disclosure_k
-    from pipelines.publication.editions import load_edition
-    from pipelines.publication.pack import build_pack
-    from pipelines.publication.published import load_current
-    from pipelines.settings import Settings
-
-    pub = load_edition(edition) if edition else load_current(warehouse or Settings.from_env().warehouse, disclosure_k())
-    out = out_dir or pack_dir()
-    try:
-        return build_pack(pub, out)
-    except BaseException:
-        remove_partial_pack_files(out)
-        raise
-
-
-def remove_partial_pack_files(out_dir: Path) -> list[Path]:
-    """The temporary files (`.<name>.<pid>.tmp`) a failed pack write of this process left in `out_dir`."""
-    import os
-
-    removed = []
-    if out_dir.is_dir():
-        for p in out_dir.rglob(f".*.{os.getpid()}.tmp"):
-            if p.is_file():
-                p.unlink(missing_ok=True)
-                removed.append(p)
-    return removed
+from pipelines.publication.write import write_draft_text, write_pack  # write_pack: also the review_pack asset's
+from pipelines.settings import Settings, SettingsError
 
 
 def compare(name: str, warehouse: Path | None = None) -> list[tuple]:
@@ -58,10 +29,10 @@ def compare(name: str, warehouse: Path | None = None) -> list[tuple]:
     import duckdb
 
     from pipelines.publication.editions import EditionError, manifest
-    from pipelines.settings import Settings
 
-    man = manifest(name)  # a clear error for an unknown edition
-    path = warehouse or Settings.from_env().warehouse
+    settings = Settings.from_env()
+    man = manifest(name, settings)  # a clear error for an unknown edition
+    path = warehouse or settings.warehouse
     if not path.exists():
         raise EditionError(f"no published warehouse at {path}: run a refresh first")
     con = duckdb.connect(str(path), read_only=True)
@@ -109,12 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.list:
             names = list_editions()
-            print("\n".join(names) if names else f"no editions under {editions_dir()}")
+            print("\n".join(names) if names else f"no editions under {Settings.from_env().editions_dir}")
         elif args.draft:
-            from pipelines.publication.draft import WindowError, draft_from_cli
+            from pipelines.publication.draft import WindowError
 
             try:
-                res = draft_from_cli(args.window, args.edition, args.out)
+                res = write_draft_text(args.window, args.edition, args.out)
             except WindowError as e:
                 print(f"review-publish: {e}", file=sys.stderr)
                 return 2
@@ -150,12 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             ap.print_help()
             return 2
-    except EditionError as e:
+    except (EditionError, SettingsError) as e:
         print(f"review-publish: {e}", file=sys.stderr)
         return 1
     except Exception as e:  # duckdb.IOException (a writer holds the file), OSError (disk, permissions)
         from pipelines.operations import environment_advice
-        from pipelines.settings import Settings
 
         advice = environment_advice(f"{type(e).__name__}: {e}", Settings.from_env(), retry="try again")
         print(f"review-publish: {advice or f'{type(e).__name__}: {str(e)[:300]}'}", file=sys.stderr)

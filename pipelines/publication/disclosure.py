@@ -44,7 +44,6 @@ certificates are checked again.
 from __future__ import annotations
 
 import math
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -55,7 +54,6 @@ from schemas.beneficiaries import AGE_BANDS, SEXES
 
 PUBLISHED, PRIMARY, SECONDARY, WITHHELD = "F", "C", "D", "W"
 OBS_NORMAL, OBS_SUPPRESSED = "A", "Q"
-DEFAULT_K = 5
 INF = math.inf
 VIRTUAL = "\x00other"  # a dimension value absent from a withheld block (any other country, sex, ...)
 ORG_PERSONS = "ORG.beneficiaries_served"
@@ -66,13 +64,11 @@ class DisclosureError(RuntimeError):
 
 
 def disclosure_k() -> int:
-    """k from REVIEW_DISCLOSURE_K (default 5). Cells with 1..k persons or records are suppressed."""
-    raw = os.environ.get("REVIEW_DISCLOSURE_K", "").strip()
-    k = int(raw) if raw else DEFAULT_K
-    if k < 2:
-        # With k = 1 a 'C' flag would say "exactly 1": the flag itself would disclose the value.
-        raise ValueError(f"REVIEW_DISCLOSURE_K must be at least 2, not {k}")
-    return k
+    """k from REVIEW_DISCLOSURE_K (default 5), through the settings (pipelines/settings.py): cells with 1..k
+    persons or records are suppressed. At least 2: a 'C' flag with k = 1 would say "exactly 1"."""
+    from pipelines.settings import Settings
+
+    return Settings.from_env().disclosure_k
 
 
 @dataclass(frozen=True)

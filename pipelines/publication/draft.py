@@ -393,18 +393,3 @@ def write_draft(pub: Publication, window: tuple[int, int], out_dir: Path) -> dic
         "missing": [s for s in sentences if s.computed is None],
         "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-
-
-def draft_from_cli(
-    window_text: str, edition: str | None = None, out_dir: Path | None = None, warehouse: Path | None = None
-) -> dict:
-    """What `review-publish --draft --window S-E [--edition NAME]` runs."""
-    from pipelines.publication import pack_dir
-    from pipelines.publication.disclosure import disclosure_k
-    from pipelines.publication.editions import load_edition
-    from pipelines.publication.published import load_current
-    from pipelines.settings import Settings
-
-    window = parse_window(window_text)
-    pub = load_edition(edition) if edition else load_current(warehouse or Settings.from_env().warehouse, disclosure_k())
-    return write_draft(pub, window, out_dir or pack_dir())

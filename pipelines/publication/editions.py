@@ -22,7 +22,8 @@ folder left by a killed publish is removed by the next publish or refresh.
 
 A refresh never reads the editions folder itself: `ensure_editions_dir` re-verifies every edition and
 links the files of those whose manifest verifies into `<warehouse>.editions/`, the folder dbt reads
-(marts.edition_values, marts.rpt_restatement). Temporary folders, folders without a manifest and
+(marts.edition_values, marts.rpt_restatement; `dbt_env` is what the dbt process is told: that folder and
+the rule and code versions; in Dagster the dbt source `editions`, asset `editions`). Temporary folders, folders without a manifest and
 editions whose files no longer match it are not read (the last ones are named in a warning).
 """
 
@@ -42,8 +43,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.publication import editions_dir, plausibility
-from pipelines.publication.disclosure import disclosure_k
+from pipelines.publication import plausibility
 from pipelines.publication.provenance import freeze_provenance, write_placeholders
 from pipelines.publication.published import LONG_SCHEMA, Publication, load_current, long_values, suppression_summary
 from pipelines.settings import REPO, Settings
@@ -172,13 +172,12 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
-def ensure_editions_dir(settings: Settings | None = None) -> tuple[Path, list[str]]:
+def ensure_editions_dir(settings: Settings) -> tuple[Path, list[str]]:
     """Before dbt runs: make the folder dbt reads editions from (read_view_dir) hold exactly the editions
-    whose manifest verifies, plus a 0-row placeholder (so the globs of marts.edition_values always match),
-    and tell dbt the rule and code version. Removes temporary folders of killed publishes when no publish
-    is running. Returns (that folder, warnings about editions left out)."""
-    settings = settings or Settings.from_env()
-    root = editions_dir()
+    whose manifest verifies, plus a 0-row placeholder (so the globs of marts.edition_values always match).
+    Removes temporary folders of killed publishes when no publish is running. Returns (that folder,
+    warnings about editions left out); `dbt_env(folder)` is what the dbt process is told about it."""
+    root = settings.editions_dir
     _write_empty(root / PLACEHOLDER)
     with _publish_lock(root, wait=False) as locked:
         if locked:
@@ -188,9 +187,9 @@ def ensure_editions_dir(settings: Settings | None = None) -> tuple[Path, list[st
     view.mkdir(parents=True)
     _write_empty(view / PLACEHOLDER)
     warnings = []
-    for name in list_editions():
+    for name in list_editions(settings):
         try:
-            problems = verify_edition(name)
+            problems = verify_edition(name, settings)
         except (OSError, ValueError, KeyError) as e:
             problems = [f"manifest.json unreadable ({type(e).__name__})"]
         if problems:
@@ -199,19 +198,31 @@ def ensure_editions_dir(settings: Settings | None = None) -> tuple[Path, list[st
             )
             continue
         (view / name).mkdir()
-        for f in manifest(name)["files"]:
+        for f in manifest(name, settings)["files"]:
             _link_or_copy(root / name / f, view / name / f)
-    os.environ["REVIEW_RULE_VERSION"] = rule_version()
-    os.environ["REVIEW_MACROS_DIGEST"] = macros_digest()
-    os.environ["REVIEW_CODE_VERSION"] = code_version()
-    plausibility.prepare_acknowledgements(settings.lake_dir)  # read by rpt_plausibility
     return view, warnings
 
 
-def list_editions() -> list[str]:
+def dbt_env(view: Path) -> dict[str, str]:
+    """What the dbt process reads about the editions (marts.edition_values, edition_provenance and
+    rpt_restatement): the folder of the verified editions, and the rule and code versions of this build."""
+    return {
+        "REVIEW_EDITIONS_DIR": str(view),
+        "REVIEW_RULE_VERSION": rule_version(),
+        "REVIEW_MACROS_DIGEST": macros_digest(),
+        "REVIEW_CODE_VERSION": code_version(),
+    }
+
+
+def _settings(settings: Settings | None) -> Settings:
+    """The settings given (a Dagster run's), else the environment's (the command-line tools)."""
+    return settings or Settings.from_env()
+
+
+def list_editions(settings: Settings | None = None) -> list[str]:
     """The published editions: folders with a valid edition name and a manifest (never a temporary
     folder of a publish in progress or killed)."""
-    root = editions_dir()
+    root = _settings(settings).editions_dir
     if not root.is_dir():
         return []
     return sorted(
@@ -229,21 +240,26 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def publish_edition(name: str, warehouse: Path | None = None, k: int | None = None) -> Path:
+def publish_edition(
+    name: str, warehouse: Path | None = None, k: int | None = None, settings: Settings | None = None
+) -> Path:
     """Freeze the current warehouse as edition `name`. Refuses to touch an existing edition."""
     if not NAME.match(name or ""):
         raise EditionError(f"edition name {name!r}: use letters, digits, '.', '_' or '-' (not first), at most 64")
-    root = editions_dir()
+    settings = _settings(settings)
+    root = settings.editions_dir
     target = root / name
     if target.exists():
         raise EditionError(f"edition {name!r} already exists at {target}: editions are immutable; choose a new name")
-    warehouse = warehouse or Settings.from_env().warehouse
+    warehouse = warehouse or settings.warehouse
     if not warehouse.exists():
         raise EditionError(f"no published warehouse at {warehouse}: run a refresh first")
-    refusal = plausibility.edition_refusal(warehouse)  # an unacknowledged high flag on a published figure
+    refusal = plausibility.edition_refusal(
+        warehouse, settings.acknowledgements
+    )  # an unacknowledged high flag on a published figure
     if refusal:
         raise EditionError(refusal)
-    k = k if k is not None else disclosure_k()
+    k = k if k is not None else settings.disclosure_k
     pub = load_current(warehouse, k)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     meta = {
@@ -263,11 +279,13 @@ def publish_edition(name: str, warehouse: Path | None = None, k: int | None = No
                 f"edition {name!r} already exists at {target} (published meanwhile by another "
                 "process): editions are immutable; choose a new name"
             )
-        _write_edition(pub, warehouse, name, target, meta, k)
+        _write_edition(pub, warehouse, name, target, meta, k, settings.acknowledgements)
     return target
 
 
-def _write_edition(pub: Publication, warehouse: Path, name: str, target: Path, meta: dict, k: int) -> None:
+def _write_edition(
+    pub: Publication, warehouse: Path, name: str, target: Path, meta: dict, k: int, acknowledgements: Path
+) -> None:
     now = meta["published_at"]
     tmp = target.parent / f"{TMP_PREFIX}{name}-{os.getpid()}"
     _remove(tmp)
@@ -275,7 +293,7 @@ def _write_edition(pub: Publication, warehouse: Path, name: str, target: Path, m
     try:
         for frame in FRAMES:
             pub[frame].write_parquet(tmp / f"{frame}.parquet")
-        plausibility.freeze(warehouse, tmp)
+        plausibility.freeze(warehouse, tmp, acknowledgements)
         values = long_values(pub.frames).with_columns(edition=pl.lit(name), published_at=pl.lit(now))
         values.select(list(VALUES_SCHEMA)).cast(VALUES_SCHEMA).write_parquet(tmp / "values.parquet")  # type: ignore[arg-type]
         src = pub["source_files"].with_columns(edition=pl.lit(name)).select(list(SOURCES_SCHEMA)).cast(SOURCES_SCHEMA)  # type: ignore[arg-type]
@@ -329,19 +347,22 @@ def _remove(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def manifest(name: str) -> dict:
-    path = editions_dir() / name / "manifest.json"
+def manifest(name: str, settings: Settings | None = None) -> dict:
+    settings = _settings(settings)
+    path = settings.editions_dir / name / "manifest.json"
     if not path.exists():
         raise EditionError(
-            f"no edition {name!r} under {editions_dir()} (editions: {', '.join(list_editions()) or 'none'})"
+            f"no edition {name!r} under {settings.editions_dir} "
+            f"(editions: {', '.join(list_editions(settings)) or 'none'})"
         )
     return json.loads(path.read_text())
 
 
-def verify_edition(name: str) -> list[str]:
+def verify_edition(name: str, settings: Settings | None = None) -> list[str]:
     """Problems with an edition's files (empty when every file matches its manifest hash)."""
-    man = manifest(name)
-    folder = editions_dir() / name
+    settings = _settings(settings)
+    man = manifest(name, settings)
+    folder = settings.editions_dir / name
     problems = []
     for fname, digest in man["files"].items():
         p = folder / fname
@@ -354,12 +375,13 @@ def verify_edition(name: str) -> list[str]:
     return problems
 
 
-def load_edition(name: str) -> Publication:
-    man = manifest(name)
-    problems = verify_edition(name)
+def load_edition(name: str, settings: Settings | None = None) -> Publication:
+    settings = _settings(settings)
+    man = manifest(name, settings)
+    problems = verify_edition(name, settings)
     if problems:
         raise EditionError(f"edition {name!r} does not match its manifest: " + "; ".join(problems))
-    folder = editions_dir() / name
+    folder = settings.editions_dir / name
     frames = {f: pl.read_parquet(folder / f"{f}.parquet") for f in FRAMES}
     return Publication(
         label=f"edition {name}", created_at=man["published_at"], k=int(man["k"]), frames=frames, meta=man

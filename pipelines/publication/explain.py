@@ -69,9 +69,9 @@ def _provenance_rows(con, code: str, period: str, edition: str | None):
             "order by contribution, kind, file_name, check_name",
             [code, period],
         ).fetchall()
-    from pipelines.publication import editions_dir
+    from pipelines.settings import Settings
 
-    path = editions_dir() / edition / "provenance.parquet"
+    path = Settings.from_env().editions_dir / edition / "provenance.parquet"
     if not path.exists():
         raise ExplainError(
             f"edition {edition!r} holds no provenance ({path} missing: frozen before provenance existed?)"

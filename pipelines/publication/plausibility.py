@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.publication import _path
+from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +81,10 @@ FLAG_SCHEMA = {
 IMPORTANCE = ("high", "medium", "low")
 
 
-def acknowledgements_path() -> Path:
-    """$REVIEW_ACKNOWLEDGEMENTS, or acknowledgements.csv beside the warehouse's folder (data/acknowledgements.csv)."""
-    return _path("REVIEW_ACKNOWLEDGEMENTS", "acknowledgements.csv")
+def acknowledgements_path(settings: Settings | None = None) -> Path:
+    """$REVIEW_ACKNOWLEDGEMENTS, or acknowledgements.csv beside the warehouse's folder (data/acknowledgements.csv):
+    the settings' `acknowledgements` (from the environment when no settings are given)."""
+    return (settings or Settings.from_env()).acknowledgements
 
 
 def read_acknowledgements(path: Path | None = None) -> tuple[list[dict], list[str]]:
@@ -128,10 +129,12 @@ def latest_acknowledgements(rows: list[dict]) -> dict[str, dict]:
     return latest
 
 
-def prepare_acknowledgements(lake_dir: Path) -> Path:
-    """Before dbt runs: the valid acknowledgements, normalised, in <lake_dir>/acknowledgements.csv, which
-    dbt reads (REVIEW_ACKNOWLEDGEMENTS_READ). Problems of the reviewers' file are logged, never raised."""
-    rows, problems = read_acknowledgements()
+def prepare_acknowledgements(settings: Settings) -> dict[str, str]:
+    """Before dbt runs: the valid acknowledgements, normalised, in <lake_dir>/acknowledgements.csv. Returns
+    the dbt process's environment that points at it (REVIEW_ACKNOWLEDGEMENTS_READ). Problems of the
+    reviewers' file are logged, never raised."""
+    lake_dir = settings.lake_dir
+    rows, problems = read_acknowledgements(settings.acknowledgements)
     for p in problems:
         log.warning("acknowledgements: %s", p)
     lake_dir.mkdir(parents=True, exist_ok=True)
@@ -143,8 +146,7 @@ def prepare_acknowledgements(lake_dir: Path) -> Path:
     tmp = target.with_name(f".acknowledgements.{os.getpid()}.csv")
     tmp.write_text(buf.getvalue(), encoding="utf-8")
     os.replace(tmp, target)
-    os.environ[READ_VAR] = str(target)
-    return target
+    return {READ_VAR: str(target)}
 
 
 def _has_table(con: duckdb.DuckDBPyConnection) -> bool:
@@ -155,7 +157,7 @@ def _has_table(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
-def current_flags(warehouse: Path) -> pl.DataFrame | None:
+def current_flags(warehouse: Path, acknowledgements: Path | None = None) -> pl.DataFrame | None:
     """The warehouse's flags, with the acknowledgements of the file as it is now merged in (a flag
     acknowledged in either counts as acknowledged; the file's latest line is shown). None when the
     warehouse has no marts.rpt_plausibility (built before issue 14)."""
@@ -167,7 +169,7 @@ def current_flags(warehouse: Path) -> pl.DataFrame | None:
     finally:
         con.close()
     flags = pl.DataFrame(rows, schema=FLAG_SCHEMA, orient="row")
-    acks = latest_acknowledgements(read_acknowledgements()[0])
+    acks = latest_acknowledgements(read_acknowledgements(acknowledgements)[0])
     if not acks:
         return flags
     ack = pl.DataFrame(
@@ -192,9 +194,11 @@ def blocking(flags: pl.DataFrame) -> pl.DataFrame:
     return flags.filter((pl.col("importance") == "high") & pl.col("touches_published") & ~pl.col("acknowledged"))
 
 
-def edition_refusal(warehouse: Path) -> str | None:
-    """Why an edition of this warehouse may not be frozen, or None when it may."""
-    flags = current_flags(warehouse)
+def edition_refusal(warehouse: Path, acknowledgements: Path | None = None) -> str | None:
+    """Why an edition of this warehouse may not be frozen, or None when it may. `acknowledgements`: the
+    reviewers' file (default: acknowledgements_path())."""
+    acknowledgements = acknowledgements or acknowledgements_path()
+    flags = current_flags(warehouse, acknowledgements)
     if flags is None:
         return f"{warehouse} has no {TABLE}: run a refresh before freezing an edition"
     stop = blocking(flags)
@@ -203,7 +207,7 @@ def edition_refusal(warehouse: Path) -> str | None:
     lines = [
         f"{stop.height} high plausibility flag(s) touch published figures and are not acknowledged; "
         f"the edition is not frozen. Check each, then acknowledge it with a line "
-        f"`flag_key,acknowledged_by,acknowledged_at,reason` in {acknowledgements_path()}:"
+        f"`flag_key,acknowledged_by,acknowledged_at,reason` in {acknowledgements}:"
     ]
     for r in stop.head(20).iter_rows(named=True):
         lines.append(f"  {r['flag_key']}\n    {r['sentence']}\n    touches: {r['published_figures']}")
@@ -212,14 +216,15 @@ def edition_refusal(warehouse: Path) -> str | None:
     return "\n".join(lines)
 
 
-def freeze(warehouse: Path, folder: Path) -> None:
+def freeze(warehouse: Path, folder: Path, acknowledgements: Path | None = None) -> None:
     """Write the flags the edition is published with (acknowledgements as of now) and the
     acknowledgement lines read, into the edition's folder."""
-    flags = current_flags(warehouse)
+    acknowledgements = acknowledgements or acknowledgements_path()
+    flags = current_flags(warehouse, acknowledgements)
     if flags is None:
         flags = pl.DataFrame(schema=FLAG_SCHEMA)
     flags.write_parquet(folder / "plausibility_flags.parquet")
-    rows = read_acknowledgements()[0]
+    rows = read_acknowledgements(acknowledgements)[0]
     pl.DataFrame(rows, schema={c: pl.String for c in ACK_COLUMNS}).write_parquet(folder / "acknowledgements.parquet")
 
 

@@ -2,8 +2,8 @@
 
 A refresh here is the real thing: the Dagster `refresh` job (ingest -> dbt build -> publish) executed
 in-process on an ephemeral instance, with the REVIEW_* settings pointed at a temporary directory and
-restored afterwards (the dbt asset writes REVIEW_LAKE_DIR / REVIEW_DBT_PATH into os.environ, so the
-whole environment is snapshotted and put back).
+restored afterwards (the whole environment is snapshotted and put back). The run's `settings` resource
+reads them when the run starts.
 """
 
 from __future__ import annotations

@@ -19,4 +19,4 @@ select
     cast(unit_count as bigint) as unit_count,
     unit_counted,
     cast(rows_superseded as bigint) as rows_superseded
-from {{ parquet_files(env_var("REVIEW_EDITIONS_DIR", "data/editions") ~ "/*/provenance.parquet") }}
+from {{ parquet_files(env_var("REVIEW_EDITIONS_DIR", "data/editions") ~ "/*/provenance.parquet") }}{% do source("editions", "frozen") %}

@@ -18,4 +18,4 @@ select
     obs_status,
     conf_status,
     unit
-from {{ parquet_files(env_var("REVIEW_EDITIONS_DIR", "data/editions") ~ "/*/values.parquet") }}
+from {{ parquet_files(env_var("REVIEW_EDITIONS_DIR", "data/editions") ~ "/*/values.parquet") }}{% do source("editions", "frozen") %}

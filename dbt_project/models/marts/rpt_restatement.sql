@@ -22,7 +22,7 @@
 --                                       the code computing it (int_provenance_rule_versions); editions
 --                                       without rule versions: any model or the catalogue (global version)
 --   'unknown'                           none of these
-{% set editions = env_var("REVIEW_EDITIONS_DIR", "data/editions") %}
+{% set editions = env_var("REVIEW_EDITIONS_DIR", "data/editions") %}{% do source("editions", "frozen") %}
 with edition_meta as (
     select edition, rule_version
     from {{ parquet_files(editions ~ '/*/meta.parquet') }}
