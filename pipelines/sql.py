@@ -68,8 +68,11 @@ def shell(path: Path, stdin=sys.stdin, out=sys.stdout, err=sys.stderr) -> int:
                 con.close()
                 con = connect(path)
                 print("reopened: you now see the latest published build", file=out)
-            elif cmd == ".tables":
-                print(con.sql(TABLES_SQL), file=out)
+            elif cmd == ".tables":  # every table, one a line (a result box shows only the first 20 rows)
+                rows = con.execute(TABLES_SQL).fetchall()
+                width = max((len(f"{s}.{n}") for s, n, _ in rows), default=0)
+                for schema, name, kind in rows:
+                    print(f"{schema}.{name}".ljust(width + 2) + ("view" if kind == "VIEW" else "table"), file=out)
             elif cmd == ".schema" and arg:
                 print(con.sql(f"describe {arg}"), file=out)
             else:
