@@ -32,6 +32,7 @@ from pathlib import Path
 
 import polars as pl
 
+from schemas import CONTRACTS
 from schemas._checks import ExtractContract
 
 # A row failing checks on this many different columns or more is taken as shifted: no context.
@@ -43,40 +44,43 @@ CONTEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "projects": ("project_code", "activity_type", "strategy_points", "start_date", "end_date"),
 }
 
-CONTEXT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
-    "beneficiaries": {
-        "cache_key": pl.String,
-        "row_number": pl.Int64,
-        "context_kept": pl.Boolean,
-        "failed_columns": pl.Int32,
-        "person_key": pl.String,
-        "service_type": pl.String,
-        "strategy_point": pl.Int32,
-        "service_date": pl.Date,
-        "project_code": pl.String,
-        "country_of_service": pl.String,
-        "destination_country": pl.String,
-    },
-    "expenditures": {
-        "cache_key": pl.String,
-        "row_number": pl.Int64,
-        "context_kept": pl.Boolean,
-        "failed_columns": pl.Int32,
-        "project_code": pl.String,
-        "year": pl.Int32,
-    },
-    "projects": {
-        "cache_key": pl.String,
-        "row_number": pl.Int64,
-        "context_kept": pl.Boolean,
-        "failed_columns": pl.Int32,
-        "project_code": pl.String,
-        "activity_type": pl.String,
-        "strategy_points": pl.String,
-        "start_date": pl.Date,
-        "end_date": pl.Date,
-    },
+# The columns kept per kind: the lake's (cache_key, row_number and the fields' lake columns, typed by the
+# contract's column table, schemas/), plus whether the context was kept and how many columns failed.
+_CONTEXT_LAKE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "beneficiaries": (
+        "cache_key",
+        "row_number",
+        "person_key",
+        "service_type",
+        "strategy_point",
+        "service_date",
+        "project_code",
+        "country_of_service",
+        "destination_country",
+    ),
+    "expenditures": ("cache_key", "row_number", "project_code", "year"),
+    "projects": (
+        "cache_key",
+        "row_number",
+        "project_code",
+        "activity_type",
+        "strategy_points",
+        "start_date",
+        "end_date",
+    ),
 }
+
+
+def _context_schema(kind: str) -> dict[str, pl.DataType]:
+    lake = CONTRACTS[kind].lake_schema
+    cols = _CONTEXT_LAKE_COLUMNS[kind]
+    out = {c: lake[c] for c in cols[:2]}
+    out.update(context_kept=pl.Boolean, failed_columns=pl.Int32)
+    out.update({c: lake[c] for c in cols[2:]})
+    return out
+
+
+CONTEXT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {kind: _context_schema(kind) for kind in _CONTEXT_LAKE_COLUMNS}
 
 SUBDIR = "reject_context"
 

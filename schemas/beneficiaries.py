@@ -42,23 +42,30 @@ def _service_date_ok(c: str) -> pl.Expr:
 
 
 def age_band_at_service(dob_text: pl.Expr) -> pl.Expr:
-    """The age band at service (0-17, 18-59, 60+; unknown without a date of birth) from valid text: what
-    the lake keeps of date_of_birth."""
+    """The age band at service from valid text: what the lake keeps of date_of_birth. The bands and their
+    ages are the seed's (`age_bands.csv`: min_age..max_age in completed years; the band without ages is
+    the one of a missing date of birth)."""
     dob = parse_date(dob_text)
     sd = parse_date(pl.col("service_date"))
     before_birthday = (sd.dt.month() < dob.dt.month()) | (
         (sd.dt.month() == dob.dt.month()) & (sd.dt.day() < dob.dt.day())
     )
     age = sd.dt.year() - dob.dt.year() - before_birthday.cast(pl.Int32)
-    return (
-        pl.when(dob.is_null())
-        .then(pl.lit("unknown"))
-        .when(age < 18)
-        .then(pl.lit("0-17"))
-        .when(age < 60)
-        .then(pl.lit("18-59"))
-        .otherwise(pl.lit("60+"))
-    )
+    bands = seed_rows("age_bands")
+    missing = [r["age_band"] for r in bands if not r["min_age"] and not r["max_age"]]
+    if len(missing) != 1:
+        raise ValueError(
+            "dbt_project/seeds/age_bands.csv: exactly one band (the unknown age) has no min_age and max_age"
+        )
+    expr = pl.when(dob.is_null()).then(pl.lit(missing[0]))
+    for r in bands:
+        if not r["min_age"] and not r["max_age"]:
+            continue
+        cond = age >= int(r["min_age"] or 0)
+        if r["max_age"]:
+            cond = cond & (age <= int(r["max_age"]))
+        expr = expr.when(cond).then(pl.lit(r["age_band"]))
+    return expr
 
 
 def strategy_point_of(service_type: pl.Expr) -> pl.Expr:
