@@ -132,6 +132,51 @@ def test_spine_bounds_and_one_row_per_indicator_and_year(wh):
     assert len(rows) == 82 * 7 and len(set(rows)) == 82 * 7
 
 
+# indicators.md, "the tables analysts query": the columns in the contract's order (ours may follow them)
+SPEC_COLUMNS = {
+    "fct_indicator_values": ["indicator_code", "strategy_point", "year", "value", "numerator", "denominator", "unit"],
+    "fct_indicator_window": [
+        "indicator_code",
+        "strategy_point",
+        "window_start",
+        "window_end",
+        "value",
+        "numerator",
+        "denominator",
+        "yearly_mean",
+        "first_year_value",
+        "last_year_value",
+        "change_pct",
+    ],
+    "fct_indicator_breakdown": [
+        "indicator_code",
+        "strategy_point",
+        "period",
+        "dimension",
+        "dimension_value",
+        "value",
+        "numerator",
+        "denominator",
+    ],
+}
+
+
+@pytest.mark.parametrize("table", sorted(SPEC_COLUMNS))
+def test_fact_columns_are_in_the_contracts_order(wh, table):
+    """An enforced dbt contract orders a table's columns as its yml lists them: the yml must keep the
+    contract's order (SELECT * and positional clients rely on it)."""
+    cols = [
+        r[0]
+        for r in query(
+            wh,
+            "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = ? "
+            "order by column_index",
+            [table],
+        )
+    ]
+    assert cols[: len(SPEC_COLUMNS[table])] == SPEC_COLUMNS[table]
+
+
 def test_value_columns_are_double(wh):
     types = dict(
         query(
