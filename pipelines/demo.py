@@ -7,6 +7,7 @@
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from pipelines.refresh import refresh_and_report
@@ -23,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="scale of generated extracts (1 = organisation-sized)")
     ap.add_argument("--no-generate", action="store_true", help="never generate, use data/raw as it is")
     args = ap.parse_args(argv)
-    settings = Settings.from_env()
+    with warnings.catch_warnings():  # the refresh's summary says it, once, among the run's warnings
+        warnings.filterwarnings("ignore", message="REVIEW_PSEUDONYM_KEY is not set")
+        settings = Settings.from_env()
     if drop_zone_is_empty(settings.raw_dir) and not args.no_generate:
         from pipelines.demo_data import generate
 
