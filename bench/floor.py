@@ -5,7 +5,7 @@ What any implementation of the job must at least do, each step measured on its o
 1. parse  every extract of RAW_DIR once, every column as text (DuckDB `read_csv`, all cores), into memory;
 2. hmac   HMAC-SHA256 of the distinct beneficiary case numbers (`beneficiary_id`) with a key, on every
           core (one worker process per core, each hashing its share with the same prepared HMAC states
-          as `pipelines.ingest.Pseudonymiser`);
+          as a refresh: `pipelines.pseudonymise.Pseudonymiser`);
 3. count  distinct persons by service type and service year over the parsed rows (DuckDB).
 
 Prints one `floor <step> <seconds>` line per step and `floor total <seconds>`; bench/run.py reads them.
@@ -14,7 +14,6 @@ Nothing here validates, keeps versions, writes a lake or a warehouse: it is a lo
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import sys
@@ -24,25 +23,17 @@ from pathlib import Path
 
 import duckdb
 
-KEY = b"bench-floor-key"
+from pipelines.pseudonymise import Pseudonymiser
 
-
-def _states(key: bytes) -> tuple[object, object]:
-    k = key.ljust(64, b"\0")
-    return hashlib.sha256(bytes(b ^ 0x36 for b in k)), hashlib.sha256(bytes(b ^ 0x5C for b in k))
+KEY = "bench-floor-key"
 
 
 def _hmac_chunk(values: list[str]) -> int:
-    inner0, outer0 = _states(KEY)
-    n = 0
+    """HMAC-SHA256 of each value with the refresh's own pseudonymiser (the same prepared states)."""
+    digest = Pseudonymiser(KEY).digest
     for v in values:
-        inner = inner0.copy()
-        inner.update(v.encode("utf-8"))
-        outer = outer0.copy()
-        outer.update(inner.digest())
-        outer.hexdigest()
-        n += 1
-    return n
+        digest(v)
+    return len(values)
 
 
 def _sql_str(p: Path) -> str:
