@@ -59,7 +59,7 @@ several_values as (
     group by cell, dim, code
 ),
 cells as (
-    select distinct cell, indicator_code, period from person_periods
+    select distinct cell, indicator_code, period from {{ ref('int_person_period_profiles') }}
 ),
 counted as (
     select cell, dim, code, sum(persons) as persons, sum(records) as records

@@ -51,17 +51,17 @@ person_values as (
         pp.indicator_code,
         pp.period,
         cast(case max(c.measure)
-            when 'persons' then count(*)
-            when 'records' then sum(pp.n_records)
+            when 'persons' then sum(pp.persons)
+            when 'records' then sum(pp.records)
         end as {{ money_total_type() }}) as raw_value,
         sum(case
             when c.measure = 'person_share' and (
                 (c.share_attribute = 'sex' and pp.sex = c.share_value)
                 or (c.share_attribute = 'case_category' and pp.case_category = c.share_value)
                 or (c.share_attribute = 'age_band' and pp.age_band = c.share_value)
-            ) then 1 else 0 end) as numerator,
-        count(*) as denominator
-    from {{ ref('int_person_periods') }} as pp
+            ) then pp.persons else 0 end) as numerator,
+        sum(pp.persons) as denominator
+    from {{ ref('int_person_period_profiles') }} as pp
     inner join catalogue as c on c.indicator_code = pp.indicator_code
     where c.measure in ('persons', 'records', 'person_share')
     group by pp.indicator_code, pp.period

@@ -6,34 +6,33 @@
 -- the period condition of int_indicator_period_values.
 --
 -- Services are counted by integer keys (the cost of this model is in this part: ~11M service-period rows
--- at demo scale): each winning service's file as a small integer, found through int_services.recency
--- (unique per service), and (indicator, period) as int_person_periods' hashed `cell`, checked free of
--- collisions by the same macro.
+-- at demo scale): each winning service's file as int_services' file_id (the file-name order of the winning
+-- rows' files, as ben_files here), and (indicator, period) as int_person_periods' hashed `cell`, checked free of
+-- collisions by the same macro. Superseded rows are looked for only among the services delivered more than
+-- once (int_services.versions_delivered).
 -- Built after the person-period models: at scale 10 the two heaviest models side by side (dbt runs two
 -- threads) overflowed DuckDB's memory limit ("Out of Memory Error" in int_person_periods).
 -- depends_on: {{ ref('int_dimension_periods') }}
-with ben_winners as (
-    select service_id, file_name, row_number, versions_delivered from {{ ref('stg_lake__beneficiaries') }}
-),
-ben_files as (
+-- The winning services (stg_lake__beneficiaries) are named in each part, not through one CTE: DuckDB keeps a
+-- CTE read twice in memory, whole, and at scale 10 that ran out of memory beside the other dbt thread.
+with ben_files as (
     select file_name, cast(row_number() over (order by file_name) as integer) as file_id
-    from (select distinct file_name from ben_winners) as f
-),
-service_files as {{ cte_materialized() }}(
-    select s.recency, f.file_id
-    from {{ ref('int_services') }} as s
-    inner join ben_winners as w on w.service_id = s.service_id
-    inner join ben_files as f on f.file_name = w.file_name
+    from (select distinct file_name from {{ ref('stg_lake__beneficiaries') }}) as f
 ),
 cells as (
     {{ cells_free_of_collisions(ref('int_indicator_services')) }}
 ),
-services_by_cell as (
-    select {{ hash_key('i.indicator_code', 'i.period') }} as cell, sf.file_id,
-           count(*) as rows_counted, count(distinct i.person_id) as units_counted
+-- distinct persons as two plain aggregations (persons per cell and file, then counted): they spill to disk
+-- beyond DuckDB's memory limit, where count(distinct) per group ran out of memory at scale 10
+services_by_person as (
+    select {{ hash_key('i.indicator_code', 'i.period') }} as cell, i.file_id, i.person_id, count(*) as n
     from {{ ref('int_indicator_services') }} as i
-    inner join service_files as sf on sf.recency = i.recency
-    group by {{ hash_key('i.indicator_code', 'i.period') }}, sf.file_id
+    group by {{ hash_key('i.indicator_code', 'i.period') }}, i.file_id, i.person_id
+),
+services_by_cell as (
+    select cell, file_id, sum(n) as rows_counted, count(*) as units_counted
+    from services_by_person
+    group by cell, file_id
 ),
 services_counted as (
     select c.indicator_code, c.period, f.file_name, v.rows_counted, v.units_counted
@@ -44,7 +43,7 @@ services_counted as (
 ben_losers as (
     select d.service_id, d.file_name, count(*) as n
     from {{ ref('stg_lake__beneficiaries_delivered') }} as d
-    inner join ben_winners as w on w.service_id = d.service_id and w.versions_delivered > 1
+    inner join {{ ref('stg_lake__beneficiaries') }} as w on w.service_id = d.service_id and w.versions_delivered > 1
     where not (d.file_name = w.file_name and d.row_number = w.row_number)
     group by d.service_id, d.file_name
 ),
@@ -52,6 +51,7 @@ services_superseded as (
     select i.indicator_code, i.period, l.file_name, sum(l.n) as rows_superseded
     from {{ ref('int_indicator_services') }} as i
     inner join ben_losers as l on l.service_id = i.service_id
+    where i.versions_delivered > 1
     group by i.indicator_code, i.period, l.file_name
 ),
 prj_winners as (

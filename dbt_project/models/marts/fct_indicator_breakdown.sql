@@ -13,8 +13,8 @@ periods as (
 ),
 person_latest as (
     {% for d in ['sex', 'age_band'] %}
-    select pp.indicator_code, pp.period, '{{ d }}' as dimension, pp.{{ d }} as dimension_value, count(*) as value
-    from {{ ref('int_person_periods') }} as pp
+    select pp.indicator_code, pp.period, '{{ d }}' as dimension, pp.{{ d }} as dimension_value, sum(pp.persons) as value
+    from {{ ref('int_person_period_profiles') }} as pp
     inner join catalogue as c on c.indicator_code = pp.indicator_code and c.measure = 'persons'
     group by pp.indicator_code, pp.period, pp.{{ d }}
     {% if not loop.last %}union all{% endif %}
