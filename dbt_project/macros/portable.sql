@@ -59,6 +59,12 @@
 {% macro default__cte_materialized() %}materialized {% endmacro %}
 {% macro spark__cte_materialized() %}{% endmacro %}
 
+{#- A CTE inlined wherever it is referenced: DuckDB keeps a CTE that is referenced more than once in memory,
+    whole, by default; for a wide CTE over the services, scanning the table again is cheaper (issue 17). -#}
+{% macro cte_not_materialized() %}{{ return(adapter.dispatch('cte_not_materialized', 'review_warehouse')()) }}{% endmacro %}
+{% macro default__cte_not_materialized() %}not materialized {% endmacro %}
+{% macro spark__cte_not_materialized() %}{% endmacro %}
+
 {#- One row per integer from start to end inclusive, as a select-list item named `alias` (a set-returning
     expression: the rest of the select list is repeated for each value). -#}
 {% macro integer_range_column(start_expr, end_expr, alias) %}{{ return(adapter.dispatch('integer_range_column', 'review_warehouse')(start_expr, end_expr, alias)) }}{% endmacro %}

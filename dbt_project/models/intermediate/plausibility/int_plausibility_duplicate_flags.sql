@@ -10,7 +10,8 @@
 --                     rows agree with rows of one earlier file under other service ids. Files are ordered by
 --                     their earliest extracted_at, then by name.
 -- Only services whose four fields occur more than once (one hash of the four, then compared field by field)
--- are looked at in detail: cheap at any volume.
+-- are looked at in detail: cheap at any volume. `winning` is inlined, not kept: each of its three readers
+-- scans the staging table again (9 s against 17 s at scale 10, where the kept CTE spilled to disk).
 with rules as (
     select rule_id, threshold, min_count from {{ ref('plausibility_rules') }} where family = 'duplicates'
 ),
@@ -20,7 +21,7 @@ count_indicator as (
     where service_type is not null and measure in ('persons', 'records')
     group by service_type
 ),
-winning as {{ cte_materialized() }}(
+winning as {{ cte_not_materialized() }}(
     select file_name, row_number, service_id, person_key, service_type, service_date, country_of_service, extracted_at,
            {{ hash_key('person_key', "service_type || '|' || cast(service_date as " ~ type_varchar() ~ ") || '|' || country_of_service") }} as agree_key
     from {{ ref('stg_lake__beneficiaries') }}
