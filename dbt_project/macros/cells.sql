@@ -22,3 +22,12 @@ select cell, indicator_code, period
     where case when pairs_with_cell > 1
                then {{ stop_build("'int_person_periods: hash collision between indicator/period pairs'") }} else true end
 {%- endmacro %}
+
+{#-
+  The winning services' files as small integers (`file_id`, in file-name order): int_services numbers each
+  service's file so, and int_provenance_counted turns the numbers back into names with the same query.
+-#}
+{% macro beneficiary_file_ids() -%}
+select file_name, cast(row_number() over (order by file_name) as integer) as file_id
+    from (select distinct file_name from {{ ref('stg_lake__beneficiaries') }}) as f
+{%- endmacro %}

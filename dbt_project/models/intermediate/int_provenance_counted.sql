@@ -16,8 +16,7 @@
 -- The winning services (stg_lake__beneficiaries) are named in each part, not through one CTE: DuckDB keeps a
 -- CTE read twice in memory, whole, and at scale 10 that ran out of memory beside the other dbt thread.
 with ben_files as (
-    select file_name, cast(row_number() over (order by file_name) as integer) as file_id
-    from (select distinct file_name from {{ ref('stg_lake__beneficiaries') }}) as f
+    {{ beneficiary_file_ids() }}
 ),
 cells as (
     {{ cells_free_of_collisions(ref('int_indicator_services')) }}

@@ -17,8 +17,7 @@ recency as (
     from {{ ref('stg_lake__beneficiaries') }}
 ),
 files as (
-    select file_name, cast(row_number() over (order by file_name) as integer) as file_id
-    from (select distinct file_name from {{ ref('stg_lake__beneficiaries') }}) as f
+    {{ beneficiary_file_ids() }}
 )
 select
     s.service_id,
