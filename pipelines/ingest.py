@@ -14,11 +14,13 @@ The contract itself (columns, rules, lake types and parsers) is the column table
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import json
+import multiprocessing
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -46,7 +48,6 @@ from pipelines.ingest_validate import loaded_message, names_text, type_rows, val
 from pipelines.pseudonymise import Pseudonymiser
 from pipelines.reject_values import VALUE_MAX
 from schemas import CONTRACTS
-from schemas._checks import ExtractContract
 
 # --- results --------------------------------------------------------------------------------------------
 
@@ -113,21 +114,46 @@ def ingest_workers() -> int:
     return ingest_workers_from_env()
 
 
-def _validate_to_lake(
-    p: Path, contract: ExtractContract, pseudonymiser: Pseudonymiser, cache_key: str, lake_dir: Path
-) -> tuple[dict, bool]:
-    """(stats, from_cache) of one delivery: its cached results, or a validation whose results are written."""
-    kind = contract.kind
-    valid_p = lake_dir / kind / "valid" / f"{cache_key}.parquet"
-    rejects_p = lake_dir / kind / "rejects" / f"{cache_key}.parquet"
-    stats_p = lake_dir / kind / "stats" / f"{cache_key}.json"
-    context_p, context = reject_context.context_path(lake_dir, kind, cache_key), []
+# Uncached deliveries of a kind adding up to this many bytes are validated in worker processes, one per
+# ingest worker; fewer in threads of the refresh process. Validation holds the GIL for much of its time
+# (the HMAC of each distinct case number, pandera's Python): two threads used ~1.3 of 2 cores at scale 10,
+# two processes ~2 (docs/performance.md). Starting a worker process costs ~2 s (imports), which a small
+# delivery does not repay. Either way each file gets the same function and the same lake files.
+PROCESS_POOL_MIN_BYTES = 64 << 20
+
+
+def _lake_paths(lake_dir: Path, kind: str, cache_key: str) -> tuple[Path, Path, Path, Path]:
+    """(valid, rejects, stats, reject context) files of one delivery in the lake."""
+    return (
+        lake_dir / kind / "valid" / f"{cache_key}.parquet",
+        lake_dir / kind / "rejects" / f"{cache_key}.parquet",
+        lake_dir / kind / "stats" / f"{cache_key}.json",
+        reject_context.context_path(lake_dir, kind, cache_key),
+    )
+
+
+def _cached_stats(lake_dir: Path, kind: str, cache_key: str) -> dict | None:
+    """The stats of a delivery whose results the lake already holds complete, else None."""
+    valid_p, rejects_p, stats_p, context_p = _lake_paths(lake_dir, kind, cache_key)
     if stats_p.exists():
         stats = json.loads(stats_p.read_text())
         if stats.get("rejected_file") or (valid_p.exists() and rejects_p.exists() and context_p.exists()):
-            return stats, True
+            return stats
+    return None
+
+
+def _validate_to_lake(
+    p: Path, kind: str, pseudonymiser: Pseudonymiser, cache_key: str, lake_dir: Path
+) -> tuple[dict, bool]:
+    """(stats, from_cache) of one delivery: its cached results, or a validation whose results are written.
+    Runs in a thread of the refresh process or in an ingest worker process (arguments picklable: the kind,
+    not its contract)."""
+    if (stats := _cached_stats(lake_dir, kind, cache_key)) is not None:
+        return stats, True
+    valid_p, rejects_p, stats_p, context_p = _lake_paths(lake_dir, kind, cache_key)
+    context: list = []
     try:
-        valid, rejects, stats = validate_file(p, contract, pseudonymiser, cache_key, context)
+        valid, rejects, stats = validate_file(p, CONTRACTS[kind], pseudonymiser, cache_key, context)
         write_atomic(context[0], context_p)
         write_atomic(valid, valid_p)
         write_atomic(rejects, rejects_p)
@@ -136,6 +162,14 @@ def _validate_to_lake(
         stats = {"rejected_file": str(e)}
     write_json_atomic(stats, stats_p)
     return stats, False
+
+
+def _validation_pool(todo_bytes: int, workers: int, threads: Executor) -> contextlib.AbstractContextManager:
+    """Where the uncached deliveries are validated: worker processes (spawned: polars' threads do not
+    survive a fork) when there are enough bytes to repay their start, else the refresh process's threads."""
+    if workers > 1 and todo_bytes >= PROCESS_POOL_MIN_BYTES:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    return contextlib.nullcontext(threads)
 
 
 def release_memory() -> None:
@@ -154,9 +188,9 @@ def ingest_kind(
 ) -> KindSummary:
     """Validate every delivery of one kind (re-using cached results by content) and write the manifest.
 
-    Files are hashed and validated by a small pool of threads (`ingest_workers`); each distinct content
-    is validated once, and results are reported in file-name order whatever the order they finish in."""
-    contract = CONTRACTS[kind]
+    Files are hashed by a small pool of threads (`ingest_workers`) and validated by as many threads or,
+    for large deliveries, worker processes (PROCESS_POOL_MIN_BYTES); each distinct content is validated
+    once, and results are reported in file-name order whatever the order they finish in."""
     warn = warn or log
     check_drop_zone(raw_dir, kind)
     ensure_lake(lake_dir)
@@ -190,13 +224,18 @@ def ingest_kind(
         first_path = {}
         for p, key in zip(csvs, keys):
             first_path.setdefault(key, p)  # the same content under two names is validated once
-        futures = {
-            key: pool.submit(_validate_to_lake, p, contract, pseudonymiser, key, lake_dir)
-            for key, p in first_path.items()
-        }
+        todo_bytes = sum(
+            os.stat(p).st_size for key, p in first_path.items() if _cached_stats(lake_dir, kind, key) is None
+        )
+        with _validation_pool(todo_bytes, workers, pool) as validators:
+            futures = {
+                key: validators.submit(_validate_to_lake, p, kind, pseudonymiser, key, lake_dir)
+                for key, p in first_path.items()
+            }
+            done = {key: f.result() for key, f in futures.items()}
         for p, sha, cache_key in zip(csvs, shas, keys):
             res = FileResult(kind, p.name, sha, cache_key, os.stat(p).st_size, "loaded")
-            stats, res.from_cache = futures[cache_key].result()
+            stats, res.from_cache = done[cache_key]
             if first_path[cache_key] != p:
                 res.from_cache = True
             if stats.get("rejected_file"):

@@ -111,7 +111,7 @@ def cache_key_of(sha256: str, fingerprint: str) -> str:
 def write_atomic(df: pl.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    df.write_parquet(tmp, compression="zstd", statistics=True)
+    df.write_parquet(tmp, compression="zstd", compression_level=1, statistics=True)
     os.replace(tmp, path)
 
 

@@ -276,6 +276,58 @@ def test_unchanged_files_are_not_validated_again_and_a_new_key_rehashes(tmp_path
     assert sorted(manifest["status"].to_list()) == ["ignored", "loaded"]
 
 
+def _lake_contents(lake: Path) -> dict[str, object]:
+    """Every file of a lake by path: a Parquet file as its rows (the bytes may differ by compression
+    details), anything else as its bytes."""
+    return {
+        str(f.relative_to(lake)): pl.read_parquet(f).rows() if f.suffix == ".parquet" else f.read_bytes()
+        for f in sorted(lake.rglob("*"))
+        if f.is_file()
+    }
+
+
+def test_worker_processes_write_the_same_lake_as_threads(tmp_path, monkeypatch):
+    import pipelines.ingest as ingest
+
+    raw = tmp_path / "raw" / "beneficiaries"
+    raw.mkdir(parents=True)
+    (raw / "b1.csv").write_text(f"{B_HEADER}\n{b_row()}\n{b_row(sid='S2', bid='CASE-2', sex='f')}\n")
+    (raw / "b2.csv").write_text(f"{B_HEADER}\n{b_row(sid='S3', bid='CASE-3', dob='')}\n")
+    (raw / "b2_copy.csv").write_text(f"{B_HEADER}\n{b_row(sid='S3', bid='CASE-3', dob='')}\n")  # same content
+    (raw / "b3.csv").write_bytes(B_HEADER.encode() + b"\nS4,\xff\n")  # not UTF-8: a rejected file
+    threads = ingest_kind("beneficiaries", tmp_path / "raw", tmp_path / "lake_threads", PS, workers=1)
+    # Any delivery goes to worker processes; validate_file in this process fails if it is called, so the
+    # run below passes only if the workers validated every file.
+    monkeypatch.setattr(ingest, "PROCESS_POOL_MIN_BYTES", 0)
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("validated in the refresh process, not in a worker")
+
+    monkeypatch.setattr(ingest, "validate_file", not_here)
+    processes = ingest_kind("beneficiaries", tmp_path / "raw", tmp_path / "lake_processes", PS, workers=2)
+    assert [(f.file_name, f.status, f.rows_valid, f.rows_rejected) for f in processes.files] == [
+        ("b1.csv", "loaded", 1, 1),
+        ("b2.csv", "loaded", 1, 0),
+        ("b2_copy.csv", "loaded", 1, 0),
+        ("b3.csv", "rejected", 0, 0),
+    ]
+    assert [(f.file_name, f.status, f.rows_valid) for f in threads.files] == [
+        (f.file_name, f.status, f.rows_valid) for f in processes.files
+    ]
+    assert _lake_contents(tmp_path / "lake_threads") == _lake_contents(tmp_path / "lake_processes")
+    # the key reached the workers: the person keys are the HMAC of the case numbers with it
+    keys = pl.read_parquet(tmp_path / "lake_processes" / "beneficiaries" / "valid" / "*.parquet")["person_key"]
+    assert set(keys) == {hmac.new(KEY.encode(), c, hashlib.sha256).hexdigest() for c in (b"CASE-1", b"CASE-3")}
+
+
+def test_the_pseudonymiser_crosses_to_a_worker_but_never_shows_its_key():
+    import pickle
+
+    again = pickle.loads(pickle.dumps(PS))
+    assert again.digest("CASE-1") == hmac.new(KEY.encode(), b"CASE-1", hashlib.sha256).hexdigest()
+    assert KEY not in repr(again) and KEY not in str(again)
+
+
 def test_non_finite_decimal_is_rejected(tmp_path):
     p = write(tmp_path, f"{E_HEADER}\nAB.0001,2009,1e999,2010-01-01\nAB.0001,2008,-1e3,2010-01-01\n")
     # well-formed, but no DECIMAL(28, 6) holds it: decimal_precision (amounts are exact, never floats)
