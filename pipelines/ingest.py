@@ -116,8 +116,8 @@ def ingest_workers() -> int:
 
 # Uncached deliveries of a kind adding up to this many bytes are validated in worker processes, one per
 # ingest worker; fewer in threads of the refresh process. Validation holds the GIL for much of its time
-# (the HMAC of each distinct case number, pandera's Python): two threads used ~1.3 of 2 cores at scale 10,
-# two processes ~2 (docs/performance.md). Starting a worker process costs ~2 s (imports), which a small
+# (the HMAC of each distinct case number, pandera's Python): two threads used ~1.7 of 2 cores at scale 10,
+# two processes ~1.9 (docs/performance.md). Starting a worker process costs ~2 s (imports), which a small
 # delivery does not repay. Either way each file gets the same function and the same lake files.
 PROCESS_POOL_MIN_BYTES = 64 << 20
 
@@ -211,7 +211,8 @@ def ingest_kind(
     for r in results:
         if warn is not None:
             warn(f"{r.kind or 'drop zone'}/{r.file_name}: {r.message}")
-    with ThreadPoolExecutor(max_workers=workers or ingest_workers(), thread_name_prefix=f"ingest-{kind}") as pool:
+    workers = workers or ingest_workers()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ingest-{kind}") as pool:
         hashed = list(pool.map(sha_or_reason, csvs))
         for p, (_, reason) in zip(csvs, hashed):
             if reason is not None:
