@@ -41,15 +41,9 @@ def _service_date_ok(c: str) -> pl.Expr:
     return (d >= pl.date(1990, 1, 1)) & (d <= timestamp_local_date(pl.col("extracted_at")))
 
 
-def _age_bands_of(dates: pl.Series) -> pl.Series:
-    """The age band of each (dob, service_date) text pair (a struct series), in steps: the dates are parsed
-    and the age computed once, as columns, before the bands are chosen. One expression with the dates inside
-    every band's condition made polars parse them once per band: 12x slower (docs/performance.md)."""
-    f = dates.struct.unnest().select(parse_date(pl.col("dob")).alias("dob"), parse_date(pl.col("sd")).alias("sd"))
-    before_birthday = (pl.col("sd").dt.month() < pl.col("dob").dt.month()) | (
-        (pl.col("sd").dt.month() == pl.col("dob").dt.month()) & (pl.col("sd").dt.day() < pl.col("dob").dt.day())
-    )
-    f = f.with_columns((pl.col("sd").dt.year() - pl.col("dob").dt.year() - before_birthday.cast(pl.Int32)).alias("age"))
+def _band_of_age() -> pl.Expr:
+    """The band of the columns `dob` (parsed date of birth) and `age` (completed years at service), from
+    the seed (`age_bands.csv`: min_age..max_age; the band without ages is the one of a missing date)."""
     bands = seed_rows("age_bands")
     missing = [r["age_band"] for r in bands if not r["min_age"] and not r["max_age"]]
     if len(missing) != 1:
@@ -65,15 +59,28 @@ def _age_bands_of(dates: pl.Series) -> pl.Series:
         if r["max_age"]:
             cond = cond & (age <= int(r["max_age"]))
         expr = expr.when(cond).then(pl.lit(r["age_band"]))
-    return f.select(expr.cast(pl.String).alias("age_band")).to_series()
+    return expr.cast(pl.String)
 
 
 def age_band_at_service(dob_text: pl.Expr) -> pl.Expr:
     """The age band at service from valid text: what the lake keeps of date_of_birth. The bands and their
-    ages are the seed's (`age_bands.csv`: min_age..max_age in completed years; the band without ages is
-    the one of a missing date of birth)."""
+    ages are the seed's (`_band_of_age`).
+
+    Computed in steps on each batch: the two dates are parsed and the age computed once, as columns, before
+    the band is chosen. One expression with the dates inside every band's condition made polars parse them
+    once per band: 9x slower (docs/performance.md)."""
+    band = _band_of_age()
+
+    def bands_of(pairs: pl.Series) -> pl.Series:  # a struct series of (dob, sd) texts
+        f = pairs.struct.unnest().select(parse_date(pl.col("dob")).alias("dob"), parse_date(pl.col("sd")).alias("sd"))
+        before_birthday = (pl.col("sd").dt.month() < pl.col("dob").dt.month()) | (
+            (pl.col("sd").dt.month() == pl.col("dob").dt.month()) & (pl.col("sd").dt.day() < pl.col("dob").dt.day())
+        )
+        age = pl.col("sd").dt.year() - pl.col("dob").dt.year() - before_birthday.cast(pl.Int32)
+        return f.with_columns(age.alias("age")).select(band.alias("age_band")).to_series()
+
     pair = pl.struct(dob_text.alias("dob"), pl.col("service_date").alias("sd"))
-    return pair.map_batches(_age_bands_of, return_dtype=pl.String, is_elementwise=True)
+    return pair.map_batches(bands_of, return_dtype=pl.String, is_elementwise=True)
 
 
 def strategy_point_of(service_type: pl.Expr) -> pl.Expr:
