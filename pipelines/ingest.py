@@ -142,14 +142,9 @@ def _cached_stats(lake_dir: Path, kind: str, cache_key: str) -> dict | None:
     return None
 
 
-def _validate_to_lake(
-    p: Path, kind: str, pseudonymiser: Pseudonymiser, cache_key: str, lake_dir: Path
-) -> tuple[dict, bool]:
-    """(stats, from_cache) of one delivery: its cached results, or a validation whose results are written.
-    Runs in a thread of the refresh process or in an ingest worker process (arguments picklable: the kind,
-    not its contract)."""
-    if (stats := _cached_stats(lake_dir, kind, cache_key)) is not None:
-        return stats, True
+def _validate_to_lake(p: Path, kind: str, pseudonymiser: Pseudonymiser, cache_key: str, lake_dir: Path) -> dict:
+    """The stats of one uncached delivery, validated and its results written to the lake. Runs in a thread
+    of the refresh process or in an ingest worker process (arguments picklable: the kind, not its contract)."""
     valid_p, rejects_p, stats_p, context_p = _lake_paths(lake_dir, kind, cache_key)
     context: list = []
     try:
@@ -161,7 +156,7 @@ def _validate_to_lake(
     except FileRejected as e:
         stats = {"rejected_file": str(e)}
     write_json_atomic(stats, stats_p)
-    return stats, False
+    return stats
 
 
 def _validation_pool(todo_bytes: int, workers: int, threads: Executor) -> contextlib.AbstractContextManager:
@@ -225,15 +220,15 @@ def ingest_kind(
         first_path = {}
         for p, key in zip(csvs, keys):
             first_path.setdefault(key, p)  # the same content under two names is validated once
-        todo_bytes = sum(
-            os.stat(p).st_size for key, p in first_path.items() if _cached_stats(lake_dir, kind, key) is None
-        )
-        with _validation_pool(todo_bytes, workers, pool) as validators:
+        # (stats, from_cache) per content: the lake's results where complete, else a validation
+        done = {key: (stats, True) for key in first_path if (stats := _cached_stats(lake_dir, kind, key)) is not None}
+        todo = {key: p for key, p in first_path.items() if key not in done}
+        with _validation_pool(sum(os.stat(p).st_size for p in todo.values()), workers, pool) as validators:
             futures = {
                 key: validators.submit(_validate_to_lake, p, kind, pseudonymiser, key, lake_dir)
-                for key, p in first_path.items()
+                for key, p in todo.items()
             }
-            done = {key: f.result() for key, f in futures.items()}
+            done |= {key: (f.result(), False) for key, f in futures.items()}
         for p, sha, cache_key in zip(csvs, shas, keys):
             res = FileResult(kind, p.name, sha, cache_key, os.stat(p).st_size, "loaded")
             stats, res.from_cache = done[cache_key]
