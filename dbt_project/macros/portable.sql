@@ -34,6 +34,12 @@
 {% macro default__hash_key(a, b) %}hash({{ a }}, {{ b }}){% endmacro %}
 {% macro spark__hash_key(a, b) %}xxhash64({{ a }}, {{ b }}){% endmacro %}
 
+{#- A person's integer id: the top `bits` bits of a 64-bit hash of their key, a non-negative BIGINT
+    (int_services; the few keys whose id another key shares are numbered apart there). -#}
+{% macro person_hash(key, bits) %}{{ return(adapter.dispatch('person_hash', 'review_warehouse')(key, bits)) }}{% endmacro %}
+{% macro default__person_hash(key, bits) %}cast(hash({{ key }}) >> {{ 64 - bits }} as bigint){% endmacro %}
+{% macro spark__person_hash(key, bits) %}shiftrightunsigned(xxhash64({{ key }}), {{ 64 - bits }}){% endmacro %}
+
 {#- Bit operations on integers. -#}
 {% macro shift_left(a, n) %}{{ return(adapter.dispatch('shift_left', 'review_warehouse')(a, n)) }}{% endmacro %}
 {% macro default__shift_left(a, n) %}{{ a }} << {{ n }}{% endmacro %}
