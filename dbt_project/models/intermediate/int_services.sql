@@ -10,7 +10,7 @@
 -- negative ids (-1, -2, ... in key order), which no hashed id takes. At 11.5 M persons a shared id
 -- has a chance of about 7 in a million; the var `person_id_bits` (default 63) narrows the hash so
 -- that a unit test can force it. The dense numbering it replaces (row_number over the distinct keys,
--- joined back on the key) took 28.3 s of the scale-10 build against 8.0 s (docs/performance.md).
+-- joined back on the key) took 13.4 s at scale 10 against 9.8-10.4 s for this (docs/performance.md).
 --
 -- Built for volume: each number is computed over the few columns it needs (persons over the keys, recency
 -- over service_id and date, file ids over the distinct file names) and joined back. One select with both
