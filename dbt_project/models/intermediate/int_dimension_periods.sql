@@ -1,27 +1,24 @@
 -- Per service-based indicator, period, dimension and value: distinct persons and records.
 -- Each record counts under its own values; a person counts once under every value they had.
--- A missing destination_country is not a value (no row).
--- Most persons have one value of a dimension in a period: they are counted from int_person_periods
--- (the codes each person had). Only the persons with several values of a dimension in a period
--- (about a tenth) are counted again from their records, once per value.
+-- A missing value is not a value (no row).
+-- Most persons have one value of a dimension in a period, on every record: they are counted from
+-- int_person_periods (the codes each person had). The others (several values, or for sex and age band
+-- some records without one: 8.7% of the person-periods of the demo data) are counted from their records,
+-- once per value, from int_dimension_records.
 {% set sexes, ages = sexes(), age_bands() %}
 {% set dims = ['sex', 'age_band', 'country_of_service', 'destination_country'] %}
 with person_periods as (
     select * from {{ ref('int_person_periods') }}
 ),
--- per person and dimension: the one code (NULL unless exactly one value and every record has it) and
--- whether the person had several values or some records without one
+-- per person and dimension: the one code (NULL unless exactly one value and every record has it; the
+-- persons int_dimension_records takes for that dimension are the others with a value)
 person_dims as (
     select
         cell, person_id, n_records,
         case when bit_count(sex_codes) = 1 and sex_codes <> 1 then {{ log2_of_power_of_two('sex_codes') }} end as sex_one,
         case when bit_count(age_band_codes) = 1 and age_band_codes <> 1 then {{ log2_of_power_of_two('age_band_codes') }} end as age_band_one,
         case when country_of_service_min = country_of_service_max and country_of_service_min >= 0 then country_of_service_min end as country_of_service_one,
-        case when destination_country_min = destination_country_max and destination_country_min >= 0 then destination_country_min end as destination_country_one,
-        bit_count(sex_codes) > 1 as sex_several,
-        bit_count(age_band_codes) > 1 as age_band_several,
-        country_of_service_min <> country_of_service_max as country_of_service_several,
-        destination_country_min <> destination_country_max as destination_country_several
+        case when destination_country_min = destination_country_max and destination_country_min >= 0 then destination_country_min end as destination_country_one
     from person_periods
 ),
 one_value as (
@@ -33,24 +30,12 @@ one_value as (
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
-several as (
-    select cell, person_id, {% for d in dims %}{{ d }}_several{% if not loop.last %}, {% endif %}{% endfor %}
-    from person_dims
-    where {% for d in dims %}{{ d }}_several{% if not loop.last %} or {% endif %}{% endfor %}
-),
-several_records as {{ cte_materialized() }}(
-    select s.*, {{ code_of('r.sex', sexes) }} as sex_code, {{ code_of('r.age_band', ages) }} as age_band_code,
-        {{ iso3_code('r.country_of_service') }} as country_of_service_code,
-        {{ iso3_code('r.destination_country') }} as destination_country_code
-    from {{ ref('int_indicator_services') }} as r
-    inner join several as s on s.cell = {{ hash_key('r.indicator_code', 'r.period') }} and s.person_id = r.person_id
-),
 several_values as (
     select cell, dim, code, count(*) as persons, sum(n) as records
     from (
         {%- for d in dims %}
         select cell, {{ loop.index }} as dim, {{ d }}_code as code, person_id, count(*) as n
-        from several_records
+        from {{ ref('int_dimension_records') }}
         where {{ d }}_several and {{ d }}_code is not null
         group by cell, {{ d }}_code, person_id
         {% if not loop.last %}union all{% endif %}

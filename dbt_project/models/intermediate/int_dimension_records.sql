@@ -1,0 +1,29 @@
+-- The records of the persons int_dimension_periods counts from their records: per service-based indicator
+-- and period, the persons with several values of a breakdown dimension (or, for sex and age band, a
+-- record without one), with their records' values as codes and which dimensions are several-valued.
+-- A model of its own, not a CTE of int_dimension_periods: at scale 30 (23.2 M such person-periods, 56.8 M
+-- records) the join and the four distinct (cell, value, person) counts in one query did not fit DuckDB's
+-- default 1400MB, with the CTE materialised or inlined ("Out of Memory Error", docs/performance.md). As a
+-- table each query holds one of them: the join here, the counts there.
+{% set dims = ['sex', 'age_band', 'country_of_service', 'destination_country'] %}
+{% set sexes, ages = sexes(), age_bands() %}
+with several as (
+    select
+        cell,
+        person_id,
+        bit_count(sex_codes) > 1 as sex_several,
+        bit_count(age_band_codes) > 1 as age_band_several,
+        country_of_service_min <> country_of_service_max as country_of_service_several,
+        destination_country_min <> destination_country_max as destination_country_several
+    from {{ ref('int_person_periods') }}
+    where bit_count(sex_codes) > 1 or bit_count(age_band_codes) > 1
+        or country_of_service_min <> country_of_service_max or destination_country_min <> destination_country_max
+)
+select
+    s.*,
+    {{ code_of('r.sex', sexes) }} as sex_code,
+    {{ code_of('r.age_band', ages) }} as age_band_code,
+    {{ iso3_code('r.country_of_service') }} as country_of_service_code,
+    {{ iso3_code('r.destination_country') }} as destination_country_code
+from {{ ref('int_indicator_services') }} as r
+inner join several as s on s.cell = {{ hash_key('r.indicator_code', 'r.period') }} and s.person_id = r.person_id
