@@ -39,6 +39,10 @@
 {% macro person_hash(key, bits) %}{{ return(adapter.dispatch('person_hash', 'review_warehouse')(key, bits)) }}{% endmacro %}
 {% macro default__person_hash(key, bits) %}cast(hash({{ key }}) >> {{ 64 - bits }} as bigint){% endmacro %}
 {% macro spark__person_hash(key, bits) %}shiftrightunsigned(xxhash64({{ key }}), {{ 64 - bits }}){% endmacro %}
+{#- the same over the columns of a key, each prefixed (latest_version) -#}
+{% macro key_columns_hash(columns, bits, prefix='') %}{{ return(adapter.dispatch('key_columns_hash', 'review_warehouse')(columns, bits, prefix)) }}{% endmacro %}
+{% macro default__key_columns_hash(columns, bits, prefix) %}cast(hash({% for c in columns %}{{ prefix }}{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}) >> {{ 64 - bits }} as bigint){% endmacro %}
+{% macro spark__key_columns_hash(columns, bits, prefix) %}shiftrightunsigned(xxhash64({% for c in columns %}{{ prefix }}{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}), {{ 64 - bits }}){% endmacro %}
 
 {#- Bit operations on integers. -#}
 {% macro shift_left(a, n) %}{{ return(adapter.dispatch('shift_left', 'review_warehouse')(a, n)) }}{% endmacro %}
