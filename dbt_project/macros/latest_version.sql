@@ -29,6 +29,8 @@ inner join {{ source('lake', kind ~ '_files') }} as f
     {{ exceptions.raise_compiler_error('latest_version: version_key_bits must be 1..63, not ' ~ bits) }}
 {%- endif %}
 {%- set key_hash = key_columns_hash(key_columns, bits) %}
+{%- set d_key_hash = key_columns_hash(key_columns, bits, 'd.') %}
+{%- set d_keys %}{% for k in key_columns %}d.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}{% endset %}
 with candidates as (
     select {{ key_hash }} as key_hash
     from {{ relation }}
@@ -37,7 +39,7 @@ with candidates as (
 )
 select d.file_name, d.row_number, cast(1 as bigint) as versions_delivered, {% for c in columns %}d.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
 from {{ relation }} as d
-left join candidates as c on c.key_hash = {{ key_columns_hash(key_columns, bits, 'd.') }}
+left join candidates as c on c.key_hash = {{ d_key_hash }}
 where c.key_hash is null
 union all
 select file_name, row_number, versions_delivered, {{ columns | join(', ') }}
@@ -45,12 +47,12 @@ from (
     select
         d.*,
         row_number() over (
-            partition by {% for k in key_columns %}d.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}
+            partition by {{ d_keys }}
             order by d.extracted_at desc, d.file_name desc, d.row_number desc
         ) as version_rank,
-        count(*) over (partition by {% for k in key_columns %}d.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}) as versions_delivered
+        count(*) over (partition by {{ d_keys }}) as versions_delivered
     from {{ relation }} as d
-    inner join candidates as c on c.key_hash = {{ key_columns_hash(key_columns, bits, 'd.') }}
+    inner join candidates as c on c.key_hash = {{ d_key_hash }}
 ) as ranked
 where version_rank = 1
 {% endmacro %}

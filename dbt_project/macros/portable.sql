@@ -36,9 +36,7 @@
 
 {#- A person's integer id: the top `bits` bits of a 64-bit hash of their key, a non-negative BIGINT
     (int_services; the few keys whose id another key shares are numbered apart there). -#}
-{% macro person_hash(key, bits) %}{{ return(adapter.dispatch('person_hash', 'review_warehouse')(key, bits)) }}{% endmacro %}
-{% macro default__person_hash(key, bits) %}cast(hash({{ key }}) >> {{ 64 - bits }} as bigint){% endmacro %}
-{% macro spark__person_hash(key, bits) %}shiftrightunsigned(xxhash64({{ key }}), {{ 64 - bits }}){% endmacro %}
+{% macro person_hash(key, bits) %}{{ return(key_columns_hash([key], bits)) }}{% endmacro %}
 {#- the same over the columns of a key, each prefixed (latest_version) -#}
 {% macro key_columns_hash(columns, bits, prefix='') %}{{ return(adapter.dispatch('key_columns_hash', 'review_warehouse')(columns, bits, prefix)) }}{% endmacro %}
 {% macro default__key_columns_hash(columns, bits, prefix) %}cast(hash({% for c in columns %}{{ prefix }}{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}) >> {{ 64 - bits }} as bigint){% endmacro %}

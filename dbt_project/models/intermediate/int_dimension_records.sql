@@ -5,9 +5,8 @@
 -- records) the join and the four distinct (cell, value, person) counts in one query did not fit DuckDB's
 -- default 1400MB, with the CTE materialised or inlined ("Out of Memory Error", docs/performance.md). As a
 -- table each query holds one of them: the join here, the counts there.
-{% set dims = ['sex', 'age_band', 'country_of_service', 'destination_country'] %}
 {% set sexes, ages = sexes(), age_bands() %}
-with several as (
+with flagged as (
     select
         cell,
         person_id,
@@ -16,8 +15,10 @@ with several as (
         country_of_service_min <> country_of_service_max as country_of_service_several,
         destination_country_min <> destination_country_max as destination_country_several
     from {{ ref('int_person_periods') }}
-    where bit_count(sex_codes) > 1 or bit_count(age_band_codes) > 1
-        or country_of_service_min <> country_of_service_max or destination_country_min <> destination_country_max
+),
+several as (
+    select * from flagged
+    where sex_several or age_band_several or country_of_service_several or destination_country_several
 )
 select
     s.*,
