@@ -289,8 +289,10 @@ def dbt_models(run_id: str, top: int = 8) -> list[tuple[str, float]]:
 # --- the runs -------------------------------------------------------------------------------------------------
 
 
-def refresh_env(work: Path) -> dict[str, str]:
+def refresh_env(work: Path, memory_limit: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEW_")}
+    if memory_limit:
+        env["REVIEW_DUCKDB_MEMORY_LIMIT"] = memory_limit
     env.update(
         REVIEW_RAW_DIR=str(work / "raw"),
         REVIEW_LAKE_DIR=str(work / "lake"),
@@ -302,9 +304,9 @@ def refresh_env(work: Path) -> dict[str, str]:
     return env
 
 
-def run_refresh(label: str, work: Path, log_name: str) -> Measured:
+def run_refresh(label: str, work: Path, log_name: str, memory_limit: str | None = None) -> Measured:
     cmd = [str(VENV_BIN / "dagster"), "asset", "materialize", "-m", "pipelines", "--select", "*"]
-    m = measure(label, cmd, refresh_env(work), work / "logs" / log_name)
+    m = measure(label, cmd, refresh_env(work, memory_limit), work / "logs" / log_name)
     run_id, m.stages = dagster_stages(work / "dagster_home")
     m.models = dbt_models(run_id)
     return m
