@@ -15,7 +15,8 @@
 {% for name, values in [('sexes', sexes), ('age_bands', ages), ('case_categories', categories)] if values | length > 7 %}
     {{ exceptions.raise_compiler_error('int_person_periods packs each code in 3 bits: the seed ' ~ name ~ ' has ' ~ (values | length) ~ ' values, at most 7 fit') }}
 {% endfor %}
-with coded as (
+{% set chunks = person_period_chunks('int_services') %}
+with coded as {{ cte_not_materialized() }}(
     select
         {{ hash_key('indicator_code', 'period') }} as cell,
         person_id,
@@ -27,7 +28,11 @@ with coded as (
         {{ iso3_code('destination_country') }} as destination_country_code
     from {{ ref('int_indicator_services') }}
 ),
+-- One group per (cell, person), aggregated in `chunks` parts, each over the persons of one residue of
+-- person_id (every group lies in exactly one part): the groups of one part fit in memory, where one
+-- aggregate over all of them spilled and, at scale 30, ran out of 1200MB (docs/performance.md).
 per_person as (
+    {% for k in range(chunks) %}
     select
         cell,
         person_id,
@@ -39,14 +44,17 @@ per_person as (
         -- (indicators.md: the attributes come from the latest qualifying record).
         max(recency * 512 + coalesce(sex_code, 0) * 64 + coalesce(age_band_code, 0) * 8 + coalesce(case_category_code, 0)) as latest,
         -- the codes each dimension took: sex and age band as bit sets (bit 0: no value), countries as the
-        -- lowest and highest code (-1: no value); few aggregates keep the ~90M groups small
+        -- lowest and highest code (-1: no value); few aggregates keep the groups small
         bit_or(({{ shift_left('1', 'coalesce(sex_code, 0)') }}) | ({{ shift_left('1', '(8 + coalesce(age_band_code, 0))') }})) as sex_age_band_codes,
         min(coalesce(country_of_service_code, -1)) as country_of_service_min,
         max(coalesce(country_of_service_code, -1)) as country_of_service_max,
         min(coalesce(destination_country_code, -1)) as destination_country_min,
         max(coalesce(destination_country_code, -1)) as destination_country_max
     from coded
+    {% if chunks > 1 %}where (person_id % {{ chunks }} + {{ chunks }}) % {{ chunks }} = {{ k }}{% endif %}
     group by cell, person_id
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 )
 select
     p.cell,
