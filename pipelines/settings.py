@@ -82,7 +82,7 @@ class Settings:
     ingest_workers: int = 0  # 0: one per core, at most 2
     council_calendar: Path = COUNCIL_CALENDAR
     # read by dbt only (profiles.yml), passed to it by dbt_env()
-    duckdb_memory_limit: str = "1400MB"
+    duckdb_memory_limit: str = "1000MB"
     spark_master: str = "local[*]"
     spark_threads: str = "2"
     spark_driver_memory: str = "2g"
@@ -147,7 +147,7 @@ class Settings:
             lock_wait_seconds=_number("REVIEW_LOCK_WAIT_SECONDS", "1800"),
             ingest_workers=ingest_workers_from_env(),
             council_calendar=_path("REVIEW_COUNCIL_CALENDAR", str(COUNCIL_CALENDAR)),
-            duckdb_memory_limit=_env("REVIEW_DUCKDB_MEMORY_LIMIT", "1400MB"),
+            duckdb_memory_limit=_env("REVIEW_DUCKDB_MEMORY_LIMIT", "1000MB"),
             spark_master=_env("REVIEW_SPARK_MASTER", "local[*]"),
             spark_threads=_env("REVIEW_SPARK_THREADS", "2"),
             spark_driver_memory=_env("REVIEW_SPARK_DRIVER_MEMORY", "2g"),

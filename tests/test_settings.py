@@ -52,7 +52,7 @@ def test_unset_settings_take_their_defaults_beside_the_warehouse(monkeypatch, tm
     )
     assert s.acknowledgements == tmp_path / "acknowledgements.csv"
     assert (s.disclosure_k, s.shrink_limit_pct, s.allow_shrink, s.always_rebuild) == (5, 20.0, False, False)
-    assert (s.storage_version, s.lock_wait_seconds, s.duckdb_memory_limit) == ("v1.5.0", 1800.0, "1400MB")
+    assert (s.storage_version, s.lock_wait_seconds, s.duckdb_memory_limit) == ("v1.5.0", 1800.0, "1000MB")
     assert s.raw_dir == REPO / "data" / "raw"
 
 
