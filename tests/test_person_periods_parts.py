@@ -35,15 +35,14 @@ DBT = str(Path(sys.executable).parent / "dbt")
 def test_person_periods_in_three_parts_are_the_one_aggregate(tmp_path_factory, tmp_path):
     built = tmp_path / "review.duckdb"
     shutil.copy(demo_warehouse(tmp_path_factory), built)
+    one_aggregate = tmp_path / "one_aggregate.parquet"
     with duckdb.connect(str(built), read_only=True) as con:
         n_services = con.sql("select count(*) from intermediate.int_services").fetchall()[0][0]
         n_rows = con.sql("select count(*) from intermediate.int_person_periods").fetchall()[0][0]
+        con.execute(f"copy intermediate.int_person_periods to '{one_aggregate}' (format parquet)")
     assert n_services >= 3
     per_part = math.ceil(n_services / 3)
     assert math.ceil(n_services / per_part) == 3
-    one_aggregate = tmp_path / "one_aggregate.parquet"
-    with duckdb.connect(str(built)) as con:
-        con.execute(f"copy intermediate.int_person_periods to '{one_aggregate}' (format parquet)")
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEW_")} | {
         "REVIEW_DBT_PATH": str(built),

@@ -16,6 +16,7 @@
     {{ exceptions.raise_compiler_error('int_person_periods packs each code in 3 bits: the seed ' ~ name ~ ' has ' ~ (values | length) ~ ' values, at most 7 fit') }}
 {% endfor %}
 {% set chunks = person_period_chunks('int_services') %}
+-- not materialized: each part reads it again, filtered; materialised it would hold every row at once
 with coded as {{ cte_not_materialized() }}(
     select
         {{ hash_key('indicator_code', 'period') }} as cell,
