@@ -5,7 +5,6 @@
 -- records) the join and the four distinct (cell, value, person) counts in one query did not fit DuckDB's
 -- default 1400MB, with the CTE materialised or inlined ("Out of Memory Error", docs/performance.md). As a
 -- table each query holds one of them: the join here, the counts there.
-{% set sexes, ages = sexes(), age_bands() %}
 with flagged as (
     select
         cell,
@@ -22,9 +21,9 @@ several as (
 )
 select
     s.*,
-    {{ code_of('r.sex', sexes) }} as sex_code,
-    {{ code_of('r.age_band', ages) }} as age_band_code,
-    {{ iso3_code('r.country_of_service') }} as country_of_service_code,
-    {{ iso3_code('r.destination_country') }} as destination_country_code
+    r.sex_code,
+    r.age_band_code,
+    r.country_of_service_code,
+    r.destination_country_code
 from {{ ref('int_indicator_services') }} as r
 inner join several as s on s.cell = {{ hash_key('r.indicator_code', 'r.period') }} and s.person_id = r.person_id

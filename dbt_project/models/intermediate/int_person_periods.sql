@@ -7,7 +7,8 @@
 -- Built for volume (scale 10: ~110M service-period rows into ~90M groups within DuckDB's memory limit):
 -- the group key is an integer (`cell`, a hash of indicator and period), each latest attribute is packed
 -- beside its record's recency into one integer whose max is the latest record's, and dimension values are
--- small integer codes (macros/value_codes.sql: 1 = the first value of the seed's list; NULL = no value).
+-- small integer codes, coded once per service in int_services (macros/value_codes.sql: 1 = the first
+-- value of the seed's list; NULL = no value).
 -- String keys with max_by/min/max over strings took 5-10x longer. The rows stay coded: the strings
 -- (indicator, period, sex, ...) are joined back in int_person_period_profiles, after counting, on a few
 -- thousand rows; writing them onto the ~90M rows here cost 30 s of 78 s at scale 10.
@@ -22,11 +23,11 @@ with coded as {{ cte_not_materialized() }}(
         {{ hash_key('indicator_code', 'period') }} as cell,
         person_id,
         recency,
-        {{ code_of('sex', sexes) }} as sex_code,
-        {{ code_of('age_band', ages) }} as age_band_code,
-        {{ code_of('case_category', categories) }} as case_category_code,
-        {{ iso3_code('country_of_service') }} as country_of_service_code,
-        {{ iso3_code('destination_country') }} as destination_country_code
+        sex_code,
+        age_band_code,
+        case_category_code,
+        country_of_service_code,
+        destination_country_code
     from {{ ref('int_indicator_services') }}
 ),
 -- One group per (cell, person), aggregated in `chunks` parts, each over the persons of one residue of
