@@ -79,3 +79,22 @@ def test_editions_feed_the_models_that_read_them_back(graph):
     }
     assert not node.is_materializable
     assert dg.AssetKey("editions") not in defs.resolve_job_def("refresh").asset_layer.selected_asset_keys
+
+
+def test_dbt_resource_knows_its_version_without_running_dbt_and_builds_no_adapter():
+    """pipelines/defs/dbt.py VenvDbtCliResource: the version dagster-dbt would learn from `dbt --version`
+    is the venv's dbt-core's, and no dbt adapter is built in the Dagster process. It overrides two private
+    methods of dagster-dbt: if an upgrade renames them, the overrides would silently stop applying."""
+    import re
+    import subprocess
+
+    from dagster_dbt import DbtCliResource
+
+    from pipelines.defs.dbt import DBT_EXECUTABLE, dbt_resource
+
+    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert name in vars(DbtCliResource), f"dagster-dbt no longer has DbtCliResource.{name}"
+    resource = dbt_resource("duckdb")
+    printed = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True).stdout
+    assert str(resource._cli_version) == re.search(r"installed:\s*(\d+\.\d+\.\d+)", printed).group(1)
+    assert resource._initialize_dbt_core_adapter(["build"]) is None

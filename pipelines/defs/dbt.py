@@ -2,6 +2,7 @@
 
 import contextlib
 import functools
+import importlib.metadata
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -11,6 +12,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
+from packaging import version
 
 from pipelines.build_file import discard_build_file, prepare_build_file, prepare_spark_build
 from pipelines.dbt_metadata import with_table_metadata
@@ -21,6 +23,27 @@ from pipelines.settings import REPO, Settings
 
 DBT_DIR = REPO / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+class VenvDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource without two costs of every `cli()` call (~5.9 s each, measured:
+    docs/performance.md), neither of which this project uses:
+    - the version of the executable, which dagster-dbt learns by running `dbt --version` (4.3 s: a
+      process that imports dbt and its plugins). The executable is this venv's (DBT_EXECUTABLE), so its
+      version is that of the dbt-core package this process imports;
+    - a dbt adapter built in the Dagster process (1.6 s: profile, project, DuckDB adapter), which
+      dagster-dbt needs only for `fetch_row_counts()` / `fetch_column_metadata()`. They cannot work on
+      DuckDB here (pipelines/dbt_metadata.py reads the finished build file instead); without an adapter
+      dagster-dbt skips them, as it does for dbt Fusion.
+    Both are private methods of the pinned dagster-dbt (uv.lock); tests/test_definitions.py fails if they
+    are renamed, so that an upgrade does not silently bring the costs back."""
+
+    @functools.cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - dagster-dbt's signature
+        return None
 
 
 def _manifest_is_stale(project: DbtProject) -> bool:
@@ -38,12 +61,12 @@ class VenvDbtPreparer(DagsterDbtProjectPreparer):
     location of `dagster dev` does not have the venv on PATH, and the default preparer runs `dbt`."""
 
     def _prepare_packages(self, project: DbtProject) -> None:
-        DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+        VenvDbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
             ["deps", "--quiet"], target_path=project.target_path
         ).wait()
 
     def _prepare_manifest(self, project: DbtProject) -> None:
-        DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+        VenvDbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
             self._prepare_project_cli_args, target_path=project.target_path
         ).wait()
         self._invalidate_seeds_in_partial_parse(project)
@@ -57,7 +80,7 @@ def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
     VenvDbtPreparer().prepare_if_dev(project)  # not project.prepare_if_dev(): its preparer runs `dbt` from PATH
     if _manifest_is_stale(project):
-        DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+        VenvDbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
             ["parse", "--quiet"], target_path=Path(project.target_path)
         ).wait()
     return project
@@ -165,7 +188,7 @@ def review_dbt_assets(
     log_event(settings, run_id, "built", fingerprint=fingerprint["digest"] if fingerprint else None)
 
 
-def dbt_resource(target: str) -> DbtCliResource:
+def dbt_resource(target: str) -> VenvDbtCliResource:
     """The dbt CLI on the engine `target` (a profile output: duckdb or spark). This resource is the engine
     switch of a Dagster deployment; the `settings` resource is given the same target (definitions.py)."""
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE, target=target)
+    return VenvDbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE, target=target)
