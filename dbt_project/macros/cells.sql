@@ -1,26 +1,32 @@
 {#-
-  The indicator/period pairs of int_person_periods with their integer key (`cell`). Two pairs with the
-  same hash would be merged: stop rather than miscount. DuckDB filters with QUALIFY; Spark SQL has none,
-  so there the window column is filtered in a subquery.
+  The indicator/period pairs of int_person_periods with their integer key (`cell`): a cell is a service
+  set and period (int_service_sets), given to every indicator of the set, so one cell can be the cell of
+  several indicators. Two set/period pairs with the same hash would be merged: stop rather than miscount.
+  DuckDB filters with QUALIFY; Spark SQL has none, so there the window column is filtered in a subquery.
 -#}
 {% macro cells_free_of_collisions(services) %}{{ return(adapter.dispatch('cells_free_of_collisions', 'review_warehouse')(services)) }}{% endmacro %}
 
 {% macro default__cells_free_of_collisions(services) -%}
-select cell, indicator_code, period
-    from (select distinct hash(indicator_code, period) as cell, indicator_code, period from {{ services }})
-    -- two indicator/period pairs with the same hash would be merged: stop rather than miscount
-    qualify case when count(*) over (partition by cell) > 1
-                 then error('int_person_periods: hash collision between indicator/period pairs') else true end
+select c.cell, m.indicator_code, c.period
+    from (
+        select cell, service_set, period
+        from (select distinct {{ hash_key('service_set', 'period') }} as cell, service_set, period from {{ services }})
+        -- two set/period pairs with the same hash would be merged: stop rather than miscount
+        qualify case when count(*) over (partition by cell) > 1
+                     then error('int_person_periods: hash collision between service set/period pairs') else true end
+    ) as c
+    inner join {{ ref('int_service_sets') }} as m on m.service_set = c.service_set
 {%- endmacro %}
 
 {% macro spark__cells_free_of_collisions(services) -%}
-select cell, indicator_code, period
+select c.cell, m.indicator_code, c.period
     from (
-        select cell, indicator_code, period, count(*) over (partition by cell) as pairs_with_cell
-        from (select distinct {{ hash_key('indicator_code', 'period') }} as cell, indicator_code, period from {{ services }}) as d
+        select cell, service_set, period, count(*) over (partition by cell) as pairs_with_cell
+        from (select distinct {{ hash_key('service_set', 'period') }} as cell, service_set, period from {{ services }}) as d
     ) as c
-    where case when pairs_with_cell > 1
-               then {{ stop_build("'int_person_periods: hash collision between indicator/period pairs'") }} else true end
+    inner join {{ ref('int_service_sets') }} as m on m.service_set = c.service_set
+    where case when c.pairs_with_cell > 1
+               then {{ stop_build("'int_person_periods: hash collision between service set/period pairs'") }} else true end
 {%- endmacro %}
 
 {#-
@@ -30,4 +36,10 @@ select cell, indicator_code, period
 {% macro beneficiary_file_ids() -%}
 select file_name, cast(row_number() over (order by file_name) as integer) as file_id
     from (select distinct file_name from {{ ref('stg_lake__beneficiaries') }}) as f
+{%- endmacro %}
+
+{#- The name of a set of services (int_service_sets): its service type and the strategy point (a number) its
+    projects are tagged with, '*' for none (every type; every project). Service types hold no ' @ '. -#}
+{% macro service_set_key(service_type, reached_point) -%}
+coalesce({{ service_type }}, '*') || ' @ ' || coalesce(cast({{ reached_point }} as {{ type_varchar() }}), '*')
 {%- endmacro %}

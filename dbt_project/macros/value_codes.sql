@@ -1,6 +1,6 @@
 {#-
   Small integer codes for the values of a breakdown dimension, so that grouping tens of millions of
-  (indicator, period, person) cells aggregates integers, not strings (see int_person_periods).
+  (service set, period, person) cells aggregates integers, not strings (see int_person_periods).
 
   code_of(column, values): NULL -> NULL, values[i] -> i (1-based); any other value stops the build
   (the lists are the contract's, and ingest admits nothing else).

@@ -26,4 +26,4 @@ select
     r.country_of_service_code,
     r.destination_country_code
 from {{ ref('int_indicator_services') }} as r
-inner join several as s on s.cell = {{ hash_key('r.indicator_code', 'r.period') }} and s.person_id = r.person_id
+inner join several as s on s.cell = {{ hash_key('r.service_set', 'r.period') }} and s.person_id = r.person_id

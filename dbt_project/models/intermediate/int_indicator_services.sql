@@ -1,24 +1,24 @@
--- For every service-based indicator of the catalogue, the (winning, valid) services it counts, each
+-- For every set of services the catalogue's service-based indicators count (int_service_sets: indicators
+-- with the same service_type and reached_point share one), the (winning, valid) services in it, each
 -- expanded to every period (year or window) containing its service date. Membership is three equi-joins
 -- (by service type; all services; services of projects tagged with a point), not one OR-join.
 {{ config(materialized='view') }}
 with catalogue as (
-    select indicator_code, service_type, reached_point
-    from {{ ref('indicator_catalogue') }}
-    where measure in ('persons', 'records', 'countries_of_service', 'destination_countries', 'person_share')
+    select distinct service_set, service_type, reached_point
+    from {{ ref('int_service_sets') }}
 ),
 members as (
-    select c.indicator_code, s.*
+    select c.service_set, s.*
     from catalogue as c
     inner join {{ ref('int_services') }} as s on s.service_type = c.service_type
     where c.reached_point is null
     union all
-    select c.indicator_code, s.*
+    select c.service_set, s.*
     from catalogue as c
     cross join {{ ref('int_services') }} as s
     where c.reached_point is null and c.service_type is null
     union all
-    select c.indicator_code, s.*
+    select c.service_set, s.*
     from catalogue as c
     inner join {{ ref('int_project_points') }} as b on b.strategy_point = c.reached_point
     inner join {{ ref('int_services') }} as s on s.project_code = b.project_code

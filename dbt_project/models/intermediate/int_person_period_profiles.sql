@@ -1,7 +1,8 @@
 -- Per service-based indicator, period and profile (the sex, age band and case category of each person's
 -- latest qualifying record in the period, NULL where that record has none): how many persons, and how many
--- records they have. int_person_periods counted, then decoded: its integer `cell` back to indicator and
--- period (checked free of hash collisions), its small codes back to the seeds' values. Persons are counted
+-- records they have. int_person_periods counted, then decoded: its integer `cell` back to service set and
+-- period (checked free of hash collisions) and given to each indicator of the set (int_service_sets), its
+-- small codes back to the seeds' values. Persons are counted
 -- from here (int_indicator_period_values: persons, records, shares; fct_indicator_breakdown: persons by sex
 -- and by age band), so the ~90M person rows are never written with strings.
 {% set sexes, ages, categories = sexes(), age_bands(), case_categories() %}

@@ -1,11 +1,12 @@
--- One row per service-based indicator, period and person: how many records, and the person's attributes
+-- One row per set of services (int_service_sets: the indicators that count the same services share it),
+-- period and person: how many records, and the person's attributes
 -- from their latest qualifying record in the period (greatest `recency`: latest service_date, then
 -- greatest service_id), empty or not: an attribute the latest record lacks is NULL. For
 -- int_dimension_periods, also which codes of each breakdown dimension the person had in the period
 -- (sex and age band: bit sets; countries: lowest and highest code).
 --
 -- Built for volume (scale 10: ~110M service-period rows into ~90M groups within DuckDB's memory limit):
--- the group key is an integer (`cell`, a hash of indicator and period), each latest attribute is packed
+-- the group key is an integer (`cell`, a hash of service set and period), each latest attribute is packed
 -- beside its record's recency into one integer whose max is the latest record's, and dimension values are
 -- small integer codes, coded once per service in int_services (macros/value_codes.sql: 1 = the first
 -- value of the seed's list; NULL = no value).
@@ -20,7 +21,7 @@
 -- not materialized: each part reads it again, filtered; materialised it would hold every row at once
 with coded as {{ cte_not_materialized() }}(
     select
-        {{ hash_key('indicator_code', 'period') }} as cell,
+        {{ hash_key('service_set', 'period') }} as cell,
         person_id,
         recency,
         sex_code,

@@ -2,13 +2,13 @@
 -- persons (service indicators) or projects (project and expenditure indicators) among them, and the rows
 -- of that file that are older versions of records the value counts (they lost to a later version,
 -- extracts.md's re-delivery rule). Membership comes from the generic models: int_indicator_services
--- (services of each indicator and period) and int_indicator_projects (projects of each indicator), with
--- the period condition of int_indicator_period_values.
+-- (services of each service set and period, given to the set's indicators) and int_indicator_projects
+-- (projects of each indicator), with the period condition of int_indicator_period_values.
 --
 -- Services are counted by integer keys (the cost of this model is in this part: ~11M service-period rows
 -- at demo scale): each winning service's file as int_services' file_id (the file-name order of the winning
--- rows' files, as ben_files here), and (indicator, period) as int_person_periods' hashed `cell`, checked free of
--- collisions by the same macro. Superseded rows are looked for only among the services delivered more than
+-- rows' files, as ben_files here), and (service set, period) as int_person_periods' hashed `cell`, checked free
+-- of collisions and given to the set's indicators by the same macro. Superseded rows are looked for only among the services delivered more than
 -- once (int_services.versions_delivered).
 -- Built after the person-period models: at scale 10 the two heaviest models side by side (dbt runs two
 -- threads) overflowed DuckDB's memory limit ("Out of Memory Error" in int_person_periods).
@@ -24,9 +24,9 @@ cells as (
 -- distinct persons as two plain aggregations (persons per cell and file, then counted): they spill to disk
 -- beyond DuckDB's memory limit, where count(distinct) per group ran out of memory at scale 10
 services_by_person as (
-    select {{ hash_key('i.indicator_code', 'i.period') }} as cell, i.file_id, i.person_id, count(*) as n
+    select {{ hash_key('i.service_set', 'i.period') }} as cell, i.file_id, i.person_id, count(*) as n
     from {{ ref('int_indicator_services') }} as i
-    group by {{ hash_key('i.indicator_code', 'i.period') }}, i.file_id, i.person_id
+    group by {{ hash_key('i.service_set', 'i.period') }}, i.file_id, i.person_id
 ),
 services_by_cell as (
     select cell, file_id, sum(n) as rows_counted, count(*) as units_counted
@@ -47,11 +47,15 @@ ben_losers as (
     group by d.service_id, d.file_name
 ),
 services_superseded as (
-    select i.indicator_code, i.period, l.file_name, sum(l.n) as rows_superseded
-    from {{ ref('int_indicator_services') }} as i
-    inner join ben_losers as l on l.service_id = i.service_id
-    where i.versions_delivered > 1
-    group by i.indicator_code, i.period, l.file_name
+    select m.indicator_code, v.period, v.file_name, v.rows_superseded
+    from (
+        select i.service_set, i.period, l.file_name, sum(l.n) as rows_superseded
+        from {{ ref('int_indicator_services') }} as i
+        inner join ben_losers as l on l.service_id = i.service_id
+        where i.versions_delivered > 1
+        group by i.service_set, i.period, l.file_name
+    ) as v
+    inner join {{ ref('int_service_sets') }} as m on m.service_set = v.service_set
 ),
 prj_winners as (
     select project_code, file_name, row_number, versions_delivered from {{ ref('stg_lake__projects') }}
