@@ -54,11 +54,10 @@ select
     cast(extract(year from s.service_date) as integer) as service_year,
     s.service_type,
     s.project_code,
-    s.sex,
-    s.age_band,
+    -- the country of service as text for the plausibility checks (office completeness, duplicates); the
+    -- other attributes only as codes (below): nothing downstream reads their text, and writing four more
+    -- string columns of 16.5 M rows cost ~2.4 s at scale 10, the model alone (docs/performance.md)
     s.country_of_service,
-    s.destination_country,
-    s.case_category,
     -- the attributes as the small integer codes int_person_periods and int_dimension_records count with
     -- (macros/value_codes.sql), coded once per service here rather than once per service and cell there
     -- (~7 times as many rows: 9 s of 71 s of int_person_periods at scale 10, docs/performance.md)
