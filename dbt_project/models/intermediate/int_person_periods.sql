@@ -5,7 +5,8 @@
 -- int_dimension_periods, also which codes of each breakdown dimension the person had in the period
 -- (sex and age band: bit sets; countries: lowest and highest code).
 --
--- Built for volume (scale 10: ~110M service-period rows into ~90M groups within DuckDB's memory limit):
+-- Built for volume (scale 10: ~93M set-period rows into ~73M groups within DuckDB's memory limit; counted
+-- per indicator they were 113M into 89M):
 -- the group key is an integer (`cell`, a hash of service set and period), each latest attribute is packed
 -- beside its record's recency into one integer whose max is the latest record's, and dimension values are
 -- small integer codes, coded once per service in int_services (macros/value_codes.sql: 1 = the first
