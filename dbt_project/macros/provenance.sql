@@ -1,16 +1,14 @@
 {#-
   service_indicator_members(services, catalogue): the (indicator_code, service) pairs of the catalogue's
-  service-based indicators over a relation of services with service_type and project_code, by the same
-  three equi-joins as int_indicator_services (by service type; every service; services of projects tagged
-  with the indicator's reached_point, of its service_type if any). Used for rows that int_indicator_services
+  service-based indicators (int_service_sets) over a relation of services with service_type and
+  project_code, by the same three equi-joins as int_indicator_services (by service type; every service;
+  services of projects tagged with the indicator's reached_point, of its service_type if any). Used for rows that int_indicator_services
   does not hold: the rejected rows' context (what they would have fed). The project tagging is the current
   build's (int_project_points).
 -#}
 {% macro service_indicator_members(services) %}
 with svc_catalogue as (
-    select indicator_code, service_type, reached_point
-    from {{ ref('indicator_catalogue') }}
-    where measure in ('persons', 'records', 'countries_of_service', 'destination_countries', 'person_share')
+    select indicator_code, service_type, reached_point from {{ ref('int_service_sets') }}
 )
 select c.indicator_code, s.*
 from svc_catalogue as c

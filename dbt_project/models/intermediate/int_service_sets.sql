@@ -8,7 +8,6 @@
 -- service-period rows of int_person_periods at scale 10 (docs/performance.md).
 select
     indicator_code,
-    measure,
     service_type,
     reached_point,
     {{ service_set_key('service_type', 'reached_point') }} as service_set
