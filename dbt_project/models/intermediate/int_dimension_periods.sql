@@ -10,11 +10,12 @@
 with person_periods as (
     select * from {{ ref('int_person_periods') }}
 ),
--- per person and dimension: the one code (NULL unless exactly one value and every record has it; the
--- persons int_dimension_records takes for that dimension are the others with a value)
+-- per row (a several-valued person, or a group of persons with the same codes) and dimension: the one code
+-- (NULL unless exactly one value and every record has it; the persons int_dimension_records takes for that
+-- dimension are the others with a value)
 person_dims as (
     select
-        cell, person_id, n_records,
+        cell, persons, records,
         case when bit_count(sex_codes) = 1 and sex_codes <> 1 then {{ log2_of_power_of_two('sex_codes') }} end as sex_one,
         case when bit_count(age_band_codes) = 1 and age_band_codes <> 1 then {{ log2_of_power_of_two('age_band_codes') }} end as age_band_one,
         case when country_of_service_min = country_of_service_max and country_of_service_min >= 0 then country_of_service_min end as country_of_service_one,
@@ -23,7 +24,7 @@ person_dims as (
 ),
 one_value as (
     {%- for d in dims %}
-    select cell, {{ loop.index }} as dim, {{ d }}_one as code, count(*) as persons, sum(n_records) as records
+    select cell, {{ loop.index }} as dim, {{ d }}_one as code, sum(persons) as persons, sum(records) as records
     from person_dims
     where {{ d }}_one is not null
     group by cell, {{ d }}_one

@@ -9,11 +9,13 @@ with flagged as (
     select
         cell,
         person_id,
-        bit_count(sex_codes) > 1 as sex_several,
-        bit_count(age_band_codes) > 1 as age_band_several,
-        country_of_service_min <> country_of_service_max as country_of_service_several,
-        destination_country_min <> destination_country_max as destination_country_several
+        {{ several_values('sex') }} as sex_several,
+        {{ several_values('age_band') }} as age_band_several,
+        {{ several_values('country_of_service') }} as country_of_service_several,
+        {{ several_values('destination_country') }} as destination_country_several
+    -- the several-valued persons are the rows of int_person_periods with a person_id (the others are merged)
     from {{ ref('int_person_periods') }}
+    where person_id is not null
 ),
 several as (
     select * from flagged

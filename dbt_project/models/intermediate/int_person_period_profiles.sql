@@ -4,10 +4,10 @@
 -- period (checked free of hash collisions) and given to each indicator of the set (int_service_sets), its
 -- small codes back to the seeds' values. Persons are counted
 -- from here (int_indicator_period_values: persons, records, shares; fct_indicator_breakdown: persons by sex
--- and by age band), so the ~73M person rows (scale 10) are never written with strings.
+-- and by age band), so the persons (~73M per set and period at scale 10) are never written with strings.
 {% set sexes, ages, categories = sexes(), age_bands(), case_categories() %}
 with profiles as (
-    select cell, sex_code, age_band_code, case_category_code, count(*) as persons, sum(n_records) as records
+    select cell, sex_code, age_band_code, case_category_code, sum(persons) as persons, sum(records) as records
     from {{ ref('int_person_periods') }}
     group by cell, sex_code, age_band_code, case_category_code
 ),

@@ -1,19 +1,26 @@
--- One row per set of services (int_service_sets: the indicators that count the same services share it),
--- period and person: how many records, and the person's attributes
+-- The persons of each set of services (int_service_sets: the indicators that count the same services share
+-- it) and period, counted: each person once per (set, period) with how many records, and their attributes
 -- from their latest qualifying record in the period (greatest `recency`: latest service_date, then
 -- greatest service_id), empty or not: an attribute the latest record lacks is NULL. For
 -- int_dimension_periods, also which codes of each breakdown dimension the person had in the period
 -- (sex and age band: bit sets; countries: lowest and highest code).
 --
--- Built for volume (scale 10: ~93M set-period rows into ~73M groups within DuckDB's memory limit; counted
--- per indicator they were 113M into 89M):
+-- One row per person who had several values of a breakdown dimension in the period (macros/several_values.sql:
+-- `person_id` set, `persons` 1; int_dimension_records counts them from their records), and one row per group
+-- of the other persons with the same cell and codes (`person_id` NULL, `persons` how many, `records` their
+-- records): every reader counts persons and records by these codes only, and at scale 10 the 72.8M person
+-- rows are 9.9M rows so (65.2M one-valued persons in 2.3M groups, 7.6M several-valued persons). Writing the
+-- 72.8M rows and reading them back in three models cost more than the second aggregate: this model
+-- 46.3 -> 38.5 s, its three readers 16.1 -> 10.6 s at scale 10, each alone (docs/performance.md).
+--
+-- Built for volume (scale 10: ~93M set-period rows into ~73M person groups within DuckDB's memory limit):
 -- the group key is an integer (`cell`, a hash of service set and period), each latest attribute is packed
 -- beside its record's recency into one integer whose max is the latest record's, and dimension values are
 -- small integer codes, coded once per service in int_services (macros/value_codes.sql: 1 = the first
 -- value of the seed's list; NULL = no value).
 -- String keys with max_by/min/max over strings took 5-10x longer. The rows stay coded: the strings
 -- (indicator, period, sex, ...) are joined back in int_person_period_profiles, after counting, on a few
--- thousand rows; writing them onto the ~90M rows here cost 30 s of 78 s at scale 10.
+-- thousand rows.
 {% set sexes, ages, categories = sexes(), age_bands(), case_categories() %}
 {% for name, values in [('sexes', sexes), ('age_bands', ages), ('case_categories', categories)] if values | length > 7 %}
     {{ exceptions.raise_compiler_error('int_person_periods packs each code in 3 bits: the seed ' ~ name ~ ' has ' ~ (values | length) ~ ' values, at most 7 fit') }}
@@ -59,18 +66,45 @@ per_person as (
     group by cell, person_id
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
+),
+decoded as (
+    select
+        p.cell,
+        p.person_id,
+        p.n_records,
+        cast(nullif(({{ int_div('p.latest', '64') }}) % 8, 0) as {{ type_small_code() }}) as sex_code,
+        cast(nullif(({{ int_div('p.latest', '8') }}) % 8, 0) as {{ type_small_code() }}) as age_band_code,
+        cast(nullif(p.latest % 8, 0) as {{ type_small_code() }}) as case_category_code,
+        cast(p.sex_age_band_codes & 255 as {{ type_small_code() }}) as sex_codes,
+        cast({{ shift_right('p.sex_age_band_codes', '8') }} as {{ type_small_code() }}) as age_band_codes,
+        p.country_of_service_min,
+        p.country_of_service_max,
+        p.destination_country_min,
+        p.destination_country_max
+    from per_person as p
+),
+-- the several-valued persons keep their id (a group of one); the others are merged by cell and codes
+kept as (
+    select
+        d.*,
+        case when {{ any_several_values() }} then d.person_id end as kept_person_id
+    from decoded as d
 )
 select
-    p.cell,
-    p.person_id,
-    p.n_records,
-    cast(nullif(({{ int_div('p.latest', '64') }}) % 8, 0) as {{ type_small_code() }}) as sex_code,
-    cast(nullif(({{ int_div('p.latest', '8') }}) % 8, 0) as {{ type_small_code() }}) as age_band_code,
-    cast(nullif(p.latest % 8, 0) as {{ type_small_code() }}) as case_category_code,
-    cast(p.sex_age_band_codes & 255 as {{ type_small_code() }}) as sex_codes,
-    cast({{ shift_right('p.sex_age_band_codes', '8') }} as {{ type_small_code() }}) as age_band_codes,
-    p.country_of_service_min,
-    p.country_of_service_max,
-    p.destination_country_min,
-    p.destination_country_max
-from per_person as p
+    cell,
+    kept_person_id as person_id,
+    cast(count(*) as bigint) as persons,
+    cast(sum(n_records) as bigint) as records,
+    sex_code,
+    age_band_code,
+    case_category_code,
+    sex_codes,
+    age_band_codes,
+    country_of_service_min,
+    country_of_service_max,
+    destination_country_min,
+    destination_country_max
+from kept
+group by
+    cell, kept_person_id, sex_code, age_band_code, case_category_code, sex_codes, age_band_codes,
+    country_of_service_min, country_of_service_max, destination_country_min, destination_country_max
