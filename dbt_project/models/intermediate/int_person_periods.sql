@@ -14,6 +14,7 @@
 -- 46.3 -> 38.5 s, its three readers 16.1 -> 10.6 s at scale 10, each alone (docs/performance.md).
 --
 -- Built for volume (scale 10: ~93M set-period rows into ~73M person groups within DuckDB's memory limit):
+-- the rows of persons with one winning service are their groups already and are not aggregated (below);
 -- the group key is an integer (`cell`, a hash of service set and period), each latest attribute is packed
 -- beside its record's recency into one integer whose max is the latest record's, and dimension values are
 -- small integer codes, coded once per service in int_services (macros/value_codes.sql: 1 = the first
@@ -31,40 +32,57 @@ with coded as {{ cte_not_materialized() }}(
     select
         {{ hash_key('service_set', 'period') }} as cell,
         person_id,
-        recency,
-        sex_code,
-        age_band_code,
-        case_category_code,
-        country_of_service_code,
-        destination_country_code
-    from {{ ref('int_indicator_services') }}
-),
--- One group per (cell, person), aggregated in `chunks` parts, each over the persons of one residue of
--- person_id (every group lies in exactly one part): the groups of one part fit in memory, where one
--- aggregate over all of them spilled and, at scale 30, ran out of 1200MB (docs/performance.md).
-per_person as (
-    {% for k in range(chunks) %}
-    select
-        cell,
-        person_id,
-        count(*) as n_records,
         -- recency is unique: the max of recency * 512 + the three codes (3 bits each) holds the codes of the
         -- latest record, in one aggregate (three took 21% longer). A record without a value has code 0 (NULL
         -- in the output), so the latest record decides even when it is empty: a person whose latest record
         -- has no case_category is not a resettlement case although an earlier record said so
         -- (indicators.md: the attributes come from the latest qualifying record).
-        max(recency * 512 + coalesce(sex_code, 0) * 64 + coalesce(age_band_code, 0) * 8 + coalesce(case_category_code, 0)) as latest,
-        -- the codes each dimension took: sex and age band as bit sets (bit 0: no value), countries as the
-        -- lowest and highest code (-1: no value); few aggregates keep the groups small
-        bit_or(({{ shift_left('1', 'coalesce(sex_code, 0)') }}) | ({{ shift_left('1', '(8 + coalesce(age_band_code, 0))') }})) as sex_age_band_codes,
-        min(coalesce(country_of_service_code, -1)) as country_of_service_min,
-        max(coalesce(country_of_service_code, -1)) as country_of_service_max,
-        min(coalesce(destination_country_code, -1)) as destination_country_min,
-        max(coalesce(destination_country_code, -1)) as destination_country_max
+        recency * 512 + coalesce(sex_code, 0) * 64 + coalesce(age_band_code, 0) * 8 + coalesce(case_category_code, 0) as latest,
+        -- the codes of sex and age band as bits (bit 0: no value), or-ed into each dimension's bit set
+        ({{ shift_left('1', 'coalesce(sex_code, 0)') }}) | ({{ shift_left('1', '(8 + coalesce(age_band_code, 0))') }}) as sex_age_band_codes,
+        -- countries: -1 for no value
+        coalesce(country_of_service_code, -1) as country_of_service_code,
+        coalesce(destination_country_code, -1) as destination_country_code,
+        only_service_of_person
+    from {{ ref('int_indicator_services') }}
+),
+-- One group per (cell, person). A person with one winning service (int_services.only_service_of_person) is
+-- one record in each of their cells: their rows are their groups as they are (at scale 10 45.5M of the 93.0M
+-- rows; the model 34-37 s -> 22 s alone). The others' rows are aggregated in `chunks` parts, each over the
+-- persons of one residue of person_id (every group lies in exactly one part): the groups of one part fit in
+-- memory, where one aggregate over all of them spilled and, at scale 30, ran out of 1200MB
+-- (docs/performance.md). A row whose flag is not true is aggregated (exact in every case).
+per_person as (
+    select
+        cell,
+        person_id,
+        1 as n_records,
+        latest,
+        sex_age_band_codes,
+        country_of_service_code as country_of_service_min,
+        country_of_service_code as country_of_service_max,
+        destination_country_code as destination_country_min,
+        destination_country_code as destination_country_max
     from coded
-    {% if chunks > 1 %}where (person_id % {{ chunks }} + {{ chunks }}) % {{ chunks }} = {{ k }}{% endif %}
+    where only_service_of_person
+    {% for k in range(chunks) %}
+    union all
+    select
+        cell,
+        person_id,
+        count(*) as n_records,
+        max(latest) as latest,
+        -- the codes each dimension took: sex and age band as bit sets, countries as the lowest and highest
+        -- code; few aggregates keep the groups small
+        bit_or(sex_age_band_codes) as sex_age_band_codes,
+        min(country_of_service_code) as country_of_service_min,
+        max(country_of_service_code) as country_of_service_max,
+        min(destination_country_code) as destination_country_min,
+        max(destination_country_code) as destination_country_max
+    from coded
+    where coalesce(only_service_of_person, false) = false
+    {% if chunks > 1 %}and (person_id % {{ chunks }} + {{ chunks }}) % {{ chunks }} = {{ k }}{% endif %}
     group by cell, person_id
-    {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 decoded as (

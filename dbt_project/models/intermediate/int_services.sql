@@ -1,7 +1,10 @@
 -- The winning services in a compact form for counting: persons as integers (exact distinct counts,
 -- cheaper than 64-character hashes), `recency`, the order of "latest qualifying record" (latest
 -- service_date, then greatest service_id) as one integer, and the winning row's file as a small integer
--- (`file_id`, in file-name order) with its number of delivered versions (int_provenance_counted).
+-- (`file_id`, in file-name order) with its number of delivered versions (int_provenance_counted), and
+-- whether the service is its person's only winning service (`only_service_of_person`): such a person is one
+-- record in every (service set, period) that counts them, so int_person_periods takes their rows as they
+-- are, without aggregating them (at scale 10 8.0 M of 11.5 M persons, 45.5 M of the 93.0 M set-period rows).
 --
 -- A person's id is a function of their key alone: the top 63 bits of a 64-bit hash of `person_key`
 -- (macros/portable.sql person_hash), so it does not change when other persons are delivered (an
@@ -40,6 +43,14 @@ renumbered as (
         inner join shared_ids as h on h.person_id = {{ person_hash('s.person_key', bits) }}
     ) as k
 ),
+-- services per person, counted by the person's hash (`person_id` before shared ids are numbered apart):
+-- keys that share a hash are counted together, so a service is only called its person's only one when it
+-- is, and a doubt costs an aggregation, never a wrong count
+services_per_hash as (
+    select {{ person_hash('person_key', bits) }} as person_hash, count(*) as services
+    from {{ ref('stg_lake__beneficiaries') }}
+    group by {{ person_hash('person_key', bits) }}
+),
 recency as (
     select service_id, cast(row_number() over (order by service_date, service_id) as bigint) as recency
     from {{ ref('stg_lake__beneficiaries') }}
@@ -67,8 +78,10 @@ select
     {{ iso3_code('s.country_of_service') }} as country_of_service_code,
     {{ iso3_code('s.destination_country') }} as destination_country_code,
     f.file_id,
-    s.versions_delivered
+    s.versions_delivered,
+    coalesce(c.services = 1, false) as only_service_of_person
 from {{ ref('stg_lake__beneficiaries') }} as s
 left join renumbered as n on n.person_key = s.person_key
+left join services_per_hash as c on c.person_hash = {{ person_hash('s.person_key', bits) }}
 inner join recency as r on r.service_id = s.service_id
 inner join files as f on f.file_name = s.file_name
