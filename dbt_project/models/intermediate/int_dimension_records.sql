@@ -29,3 +29,6 @@ select
     r.destination_country_code
 from {{ ref('int_indicator_services') }} as r
 inner join several as s on s.cell = {{ hash_key('r.service_set', 'r.period') }} and s.person_id = r.person_id
+-- a person with one winning service has one record per cell, never several values: their rows (half of
+-- them at scale 10) need not be looked up
+where coalesce(r.only_service_of_person, false) = false

@@ -1,6 +1,6 @@
 -- The winning services in a compact form for counting: persons as integers (exact distinct counts,
--- cheaper than 64-character hashes), `recency`, the order of "latest qualifying record" (latest
--- service_date, then greatest service_id) as one integer, and the winning row's file as a small integer
+-- cheaper than 64-character hashes), `recency`, the order of "latest qualifying record" among a person's
+-- services (latest service_date, then greatest service_id) as one integer, and the winning row's file as a small integer
 -- (`file_id`, in file-name order) with its number of delivered versions (int_provenance_counted), and
 -- whether the service is its person's only winning service (`only_service_of_person`): such a person is one
 -- record in every (service set, period) that counts them, so int_person_periods takes their rows as they
@@ -43,17 +43,24 @@ renumbered as (
         inner join shared_ids as h on h.person_id = {{ person_hash('s.person_key', bits) }}
     ) as k
 ),
--- services per person, counted by the person's hash (`person_id` before shared ids are numbered apart):
--- keys that share a hash are counted together, so a service is only called its person's only one when it
--- is, and a doubt costs an aggregation, never a wrong count
-services_per_hash as (
-    select {{ person_hash('person_key', bits) }} as person_hash, count(*) as services
-    from {{ ref('stg_lake__beneficiaries') }}
-    group by {{ person_hash('person_key', bits) }}
-),
+-- recency and the only-service flag in one sort, of the services by person hash (`person_id` before shared
+-- ids are numbered apart), service_date and service_id. recency is the rank in that order: unique, and
+-- within each person the order of their records, which is all int_person_periods compares (the latest record
+-- of a person in a cell). A service is its person's only one when neither neighbour in that order has its
+-- hash: keys that share a hash are neighbours, so a service is only called its person's only one when it
+-- is, and a doubt costs an aggregation, never a wrong count. (A count per hash joined back cost 31 s against
+-- 29 s for this, the model alone at scale 10; without the flag 21-26 s: docs/performance.md.)
 recency as (
-    select service_id, cast(row_number() over (order by service_date, service_id) as bigint) as recency
-    from {{ ref('stg_lake__beneficiaries') }}
+    select
+        service_id,
+        cast(row_number() over (order by person_hash, service_date, service_id) as bigint) as recency,
+        coalesce(lag(person_hash) over (order by person_hash, service_date, service_id) <> person_hash, true)
+            and coalesce(lead(person_hash) over (order by person_hash, service_date, service_id) <> person_hash, true)
+            as only_service_of_person
+    from (
+        select service_id, service_date, {{ person_hash('person_key', bits) }} as person_hash
+        from {{ ref('stg_lake__beneficiaries') }}
+    ) as h
 ),
 files as (
     {{ beneficiary_file_ids() }}
@@ -79,9 +86,8 @@ select
     {{ iso3_code('s.destination_country') }} as destination_country_code,
     f.file_id,
     s.versions_delivered,
-    coalesce(c.services = 1, false) as only_service_of_person
+    r.only_service_of_person
 from {{ ref('stg_lake__beneficiaries') }} as s
 left join renumbered as n on n.person_key = s.person_key
-left join services_per_hash as c on c.person_hash = {{ person_hash('s.person_key', bits) }}
 inner join recency as r on r.service_id = s.service_id
 inner join files as f on f.file_name = s.file_name
