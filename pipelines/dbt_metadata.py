@@ -17,8 +17,10 @@ that read the lake directly show no upstream column (their asset-level dependenc
 remains); every model built from other models or seeds has its column lineage.
 A model whose SQL sqlglot cannot follow gets no lineage; the refresh never fails for it. sqlglot takes
 ~0.01-2 s a model (~8 s for the project): the result is cached per model in
-`<warehouse>.column_lineage.json`, keyed by a digest of the compiled SQL and the column types it was
-derived from, so only a changed model is analysed again.
+`dbt_project/target/column_lineage.json` (the dbt project's target folder, beside dbt's manifest and partial
+parse), keyed by a digest of the compiled SQL and the column types it was derived from, so only a changed
+model is analysed again. It is a function of the code, not of the data: a refresh into a new or emptied
+warehouse reuses it (beside the warehouse, as it was until 2026-12-07, every such refresh paid the ~8 s).
 On Spark there is no build file yet at this point: nothing is recorded.
 """
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,7 +67,7 @@ def table_metadata(settings, context: dg.AssetExecutionContext, invocation=None,
     if settings.on_spark or not settings.build_path.exists():
         return {}
     selected = {tuple(k.path) for k in context.selected_asset_keys}
-    lineage, cache, cache_path = None, {}, _lineage_cache_path(settings)
+    lineage, cache, cache_path = None, {}, _lineage_cache_path(settings, project)
     if invocation is not None and translator is not None:
         cache = _read_cache(cache_path)
         lineage = _lineage_builder(invocation.manifest, invocation.target_path, translator, project, cache)
@@ -77,7 +80,10 @@ def table_metadata(settings, context: dg.AssetExecutionContext, invocation=None,
         try:  # only this build's models: entries of models since changed drop out
             used = {k: v for k, v in cache.items() if k in lineage.used}
             cache_path.parent.mkdir(parents=True, exist_ok=True)
-            cache_path.write_text(json.dumps(used))
+            # atomically: refreshes of other warehouses (tests, a second deployment) share the file
+            tmp = cache_path.with_name(f"{cache_path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(used))
+            os.replace(tmp, cache_path)
         except OSError as e:
             context.log.warning(f"column lineage cache not written: {e}")
     return out
@@ -153,7 +159,10 @@ def _lineage_builder(manifest: dict, target_path, translator, project, cache: di
     return build
 
 
-def _lineage_cache_path(settings) -> Path:
+def _lineage_cache_path(settings, project=None) -> Path:
+    """In the dbt project's target folder (code artefacts); without a project, beside the warehouse."""
+    if project is not None:
+        return Path(project.project_dir) / project.target_path / "column_lineage.json"
     return settings.warehouse.with_name(settings.warehouse.name + ".column_lineage.json")
 
 
