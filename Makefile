@@ -70,7 +70,7 @@ sql: $(VENV)/.synced
 docs: setup
 	$(PY) -m pipelines.warehouse_docs
 
-# Not part of `make test` (~25 min): scale-10 extracts generated once into bench/cache/, then the
+# Not part of `make test` (~12 min at scale 10, measured 2026-12-07): scale-10 extracts generated once into bench/cache/, then the
 # hand-written DuckDB baseline, a full refresh and a refresh after one 1% file, timed with peak RSS;
 # the table goes to bench/results/<date>.md (docs/performance.md). BENCH_ARGS="--scale 3" for another size.
 bench: setup
