@@ -3,9 +3,10 @@
   columns of int_person_periods: sex and age band as bit sets of the codes their records had (bit 0: a
   record without a value, so a person with one value on some records and none on others counts as several),
   countries as the lowest and highest code (-1: no value). Such persons are counted from their records
-  (int_dimension_records); the others from their row of int_person_periods, which merges them by profile.
-  One definition for both models: they must agree on who is several-valued, or a person would be counted
-  twice or not at all.
+  (int_dimension_records); the others from their row of int_person_periods, which merges them by profile,
+  and int_dimension_periods counts those rows' one value. One definition for the three models: they must
+  agree on who is several-valued, or a person would be counted twice or not at all. (A bit set always has
+  a bit, one per record, so "not several" is exactly one bit.)
 -#}
 {% macro several_values(dimension) -%}
 {%- if dimension == 'sex' -%} bit_count(sex_codes) > 1

@@ -11,15 +11,16 @@ with person_periods as (
     select * from {{ ref('int_person_periods') }}
 ),
 -- per row (a several-valued person, or a group of persons with the same codes) and dimension: the one code
--- (NULL unless exactly one value and every record has it; the persons int_dimension_records takes for that
--- dimension are the others with a value)
+-- (NULL unless one value and every record has it: not several-valued in the sense of int_dimension_records,
+-- macros/several_values.sql, and not "no value" (sex and age band bit set 1, countries -1); the persons
+-- int_dimension_records takes for that dimension are the others with a value)
 person_dims as (
     select
         cell, persons, records,
-        case when bit_count(sex_codes) = 1 and sex_codes <> 1 then {{ log2_of_power_of_two('sex_codes') }} end as sex_one,
-        case when bit_count(age_band_codes) = 1 and age_band_codes <> 1 then {{ log2_of_power_of_two('age_band_codes') }} end as age_band_one,
-        case when country_of_service_min = country_of_service_max and country_of_service_min >= 0 then country_of_service_min end as country_of_service_one,
-        case when destination_country_min = destination_country_max and destination_country_min >= 0 then destination_country_min end as destination_country_one
+        case when not ({{ several_values('sex') }}) and sex_codes <> 1 then {{ log2_of_power_of_two('sex_codes') }} end as sex_one,
+        case when not ({{ several_values('age_band') }}) and age_band_codes <> 1 then {{ log2_of_power_of_two('age_band_codes') }} end as age_band_one,
+        case when not ({{ several_values('country_of_service') }}) and country_of_service_min >= 0 then country_of_service_min end as country_of_service_one,
+        case when not ({{ several_values('destination_country') }}) and destination_country_min >= 0 then destination_country_min end as destination_country_one
     from person_periods
 ),
 one_value as (
