@@ -550,10 +550,21 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if not args.no_write:
         args.results.mkdir(parents=True, exist_ok=True)
-        name = dt.date.today().isoformat() + ("" if args.scale == 10 else f"-scale{args.scale:g}") + ".md"
+        name = results_name(args.results, dt.date.today().isoformat(), args.scale)
         (args.results / name).write_text(text)
         print(f"written: {rel(args.results / name)}")
     return 0
+
+
+def results_name(folder: Path, day: str, scale: float) -> str:
+    """`<day>[-scale<S>].md`, or with b, c, ... after the day when a run of that day is already there: a
+    second run never overwrites the first's (committed) results."""
+    tail = "" if scale == 10 else f"-scale{scale:g}"
+    for suffix in ["", *"bcdefghijklmnopqrstuvwxyz"]:
+        name = f"{day}{suffix}{tail}.md"
+        if not (folder / name).exists():
+            return name
+    raise SystemExit(f"{folder}: 26 results files for {day} already; move some away")
 
 
 if __name__ == "__main__":
