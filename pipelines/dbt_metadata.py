@@ -29,12 +29,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+
+from pipelines.ingest_lake import write_json_atomic
 
 LOG = logging.getLogger(__name__)
 
@@ -63,12 +64,14 @@ def with_table_metadata(events, settings, context: dg.AssetExecutionContext, inv
 
 def table_metadata(settings, context: dg.AssetExecutionContext, invocation=None, translator=None, project=None) -> dict:
     """{asset key: metadata} for the selected dbt assets found in the finished build file: row count (tables),
-    column schema, and with the dbt invocation their column-level lineage. Empty on Spark or on error."""
+    column schema, and with the dbt invocation, translator and project their column-level lineage. Empty on
+    Spark or on error."""
     if settings.on_spark or not settings.build_path.exists():
         return {}
     selected = {tuple(k.path) for k in context.selected_asset_keys}
-    lineage, cache, cache_path = None, {}, _lineage_cache_path(settings, project)
-    if invocation is not None and translator is not None:
+    lineage, cache = None, {}
+    if invocation is not None and translator is not None and project is not None:
+        cache_path = Path(project.project_dir) / project.target_path / "column_lineage.json"
         cache = _read_cache(cache_path)
         roots = (str(settings.lake_dir), str(settings.warehouse.parent))  # the lake, the editions
         lineage = _lineage_builder(invocation.manifest, invocation.target_path, translator, project, cache, roots)
@@ -79,12 +82,8 @@ def table_metadata(settings, context: dg.AssetExecutionContext, invocation=None,
         return {}
     if lineage is not None:
         try:  # only this build's models: entries of models since changed drop out
-            used = {k: v for k, v in cache.items() if k in lineage.used}
-            cache_path.parent.mkdir(parents=True, exist_ok=True)
             # atomically: refreshes of other warehouses (tests, a second deployment) share the file
-            tmp = cache_path.with_name(f"{cache_path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(used))
-            os.replace(tmp, cache_path)
+            write_json_atomic({k: v for k, v in cache.items() if k in lineage.used}, cache_path)
         except OSError as e:
             context.log.warning(f"column lineage cache not written: {e}")
     return out
@@ -172,13 +171,6 @@ def _lineage_builder(
 
     build.used = set()  # digests of this build's models: what the cache keeps
     return build
-
-
-def _lineage_cache_path(settings, project=None) -> Path:
-    """In the dbt project's target folder (code artefacts); without a project, beside the warehouse."""
-    if project is not None:
-        return Path(project.project_dir) / project.target_path / "column_lineage.json"
-    return settings.warehouse.with_name(settings.warehouse.name + ".column_lineage.json")
 
 
 def _read_cache(path: Path) -> dict:
