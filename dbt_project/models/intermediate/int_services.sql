@@ -53,14 +53,14 @@ renumbered as (
 recency as (
     select
         service_id,
-        cast(row_number() over (order by person_hash, service_date, service_id) as bigint) as recency,
-        coalesce(lag(person_hash) over (order by person_hash, service_date, service_id) <> person_hash, true)
-            and coalesce(lead(person_hash) over (order by person_hash, service_date, service_id) <> person_hash, true)
-            as only_service_of_person
+        cast(row_number() over by_person as bigint) as recency,
+        coalesce(lag(person_hash) over by_person <> person_hash, true)
+            and coalesce(lead(person_hash) over by_person <> person_hash, true) as only_service_of_person
     from (
         select service_id, service_date, {{ person_hash('person_key', bits) }} as person_hash
         from {{ ref('stg_lake__beneficiaries') }}
     ) as h
+    window by_person as (order by person_hash, service_date, service_id)
 ),
 files as (
     {{ beneficiary_file_ids() }}
