@@ -1,14 +1,28 @@
-"""The build file: the side file `<warehouse>.build` a refresh builds into before the publish step renames
-it onto the warehouse (README, How a refresh works).
+"""The build database and the build file (README, How a refresh works).
 
-A full refresh starts it empty (everything is rebuilt from the lake), a partial one from a copy of the
-published warehouse; a refresh that fails removes it and its WAL. It is written in the DuckDB storage
-format of `Settings.storage_version` (REVIEW_DUCKDB_STORAGE_VERSION), which analysts' CLIs read. On Spark
-dbt builds Parquet tables under `Settings.spark_dir` and the publish step copies them into a build file.
+dbt builds into the build database, `<warehouse>.state` (`Settings.state_path`), which is kept between
+refreshes and never published. When the build has passed, it is copied to the build file, `<warehouse>.build`,
+which the publish step checks and renames onto the warehouse.
+
+The build database is trusted only as the last build that passed: its marker `<warehouse>.state.json` names the
+code, engine and storage format it was built with and the beneficiaries deliveries it was built from, and is
+removed before dbt starts and written again only when the build has passed. A full refresh whose marker
+matches starts from the build database and tells dbt which beneficiaries deliveries were added and removed
+since (`<warehouse>.state.delta.parquet`, REVIEW_BUILD_DELTA): the winning versions of the services in those
+deliveries are recomputed and the rest are kept (models/staging/stg_lake__beneficiaries.sql, issue 17).
+Without a marker that matches (first refresh, new code, a build that failed or was killed), the build
+database starts empty and everything is rebuilt from the lake. A partial refresh (a selection of assets)
+starts from a copy of the published warehouse, is given no delta (the winning versions it builds are all
+decided again) and leaves no marker. A refresh that fails removes the build
+database and the build file. Both are written in the DuckDB storage format of `Settings.storage_version`
+(REVIEW_DUCKDB_STORAGE_VERSION), which analysts' CLIs read. On Spark dbt builds Parquet tables under
+`Settings.spark_dir` and the publish step copies them into a build file.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from pathlib import Path
 
@@ -33,7 +47,7 @@ def discard_build_file(settings: Settings) -> None:
     """Remove the side file of a refresh (and its WAL) left by one that died; make its folder."""
     build = settings.build_path
     build.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in (build, build.with_name(build.name + ".wal")):
+    for leftover in (build, build.with_name(build.name + ".wal"), build.with_name(build.name + ".tmp")):
         leftover.unlink(missing_ok=True)
 
 
@@ -48,15 +62,131 @@ def create_duckdb_file(path: Path, storage_version: str) -> None:
         con.close()
 
 
-def prepare_build_file(settings: Settings, full_refresh: bool) -> None:
-    """Start the side file a refresh builds into. A full refresh starts empty (everything is rebuilt from
-    the lake); a partial one starts from a copy of the published warehouse. Leftovers of a refresh that
-    died are removed here."""
+def _state_files(settings: Settings) -> tuple[Path, Path, Path, Path]:
+    """The build database, its WAL, its marker and the delta file dbt reads."""
+    state = settings.state_path
+    return (
+        state,
+        state.with_name(state.name + ".wal"),
+        state.with_name(state.name + ".json"),
+        Path(settings.dbt_env()["REVIEW_BUILD_DELTA"]),
+    )
+
+
+def discard_state(settings: Settings) -> None:
+    """Remove the build database, its WAL and its marker: the next full refresh rebuilds everything."""
+    for f in _state_files(settings)[:3]:
+        f.unlink(missing_ok=True)
+
+
+def _state_identity(settings: Settings) -> dict:
+    """What a build database is valid for besides its deliveries: the code that built it (dbt project,
+    ingest, schemas: operations.code_fingerprint), the engine, the storage format and DuckDB's version."""
+    from pipelines.operations import code_fingerprint
+
+    return {
+        "code": code_fingerprint(),
+        "engine": settings.dbt_target,
+        "storage_version": settings.storage_version,
+        "duckdb": duckdb.__version__,
+    }
+
+
+def loaded_deliveries(settings: Settings) -> list[list[str]]:
+    """[cache_key, file_name] of each beneficiaries delivery the lake's manifest has loaded, sorted. The
+    same content under two names is two deliveries (macros/latest_version.sql delivered_rows)."""
+    manifest = settings.lake_dir / "manifest" / "beneficiaries.parquet"
+    if not manifest.exists():
+        return []
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"select cache_key, file_name from read_parquet('{sql_path(manifest)}') "
+            "where status = 'loaded' order by cache_key, file_name"
+        ).fetchall()
+    finally:
+        con.close()
+    return [[k, n] for k, n in rows]
+
+
+def _write_delta(path: Path, added: list[list[str]], removed: list[list[str]]) -> None:
+    """The deliveries added and removed since the last build (change, cache_key, file_name), as Parquet."""
+    tmp = path.with_name(path.name + ".tmp")
+    rows = [("added", k, n) for k, n in added] + [("removed", k, n) for k, n in removed]
+    con = duckdb.connect()
+    try:
+        con.execute("create table delta (change varchar, cache_key varchar, file_name varchar)")
+        if rows:
+            con.executemany("insert into delta values (?, ?, ?)", rows)
+        con.execute(f"copy delta to '{sql_path(tmp)}' (format parquet)")
+    finally:
+        con.close()
+    os.replace(tmp, path)
+
+
+def prepare_build(settings: Settings, full_refresh: bool) -> tuple[str, list[list[str]] | None]:
+    """Start a build on DuckDB (module docstring). Returns how it starts ("incremental: ...", "full: ..." or
+    "partial: ...", for the log) and, for a full refresh, the deliveries it builds from (for finish_build's
+    marker). Leftovers of a refresh that died are removed here."""
     discard_build_file(settings)
-    if not full_refresh and settings.warehouse.exists():
-        shutil.copyfile(settings.warehouse, settings.build_path)
-    else:
-        create_duckdb_file(settings.build_path, settings.storage_version)
+    state, wal, marker_path, delta = _state_files(settings)
+    try:
+        marker = json.loads(marker_path.read_text())
+    except (OSError, ValueError):
+        marker = None
+    marker_path.unlink(missing_ok=True)  # a build in progress, or killed, leaves the database untrusted
+    if not full_refresh:  # dbt is given no delta (defs/dbt.py): every winning version is decided again
+        discard_state(settings)
+        if settings.warehouse.exists():
+            shutil.copyfile(settings.warehouse, state)
+            return "partial: from a copy of the published warehouse", None
+        create_duckdb_file(state, settings.storage_version)
+        return "partial: from an empty database (nothing published yet)", None
+    current = loaded_deliveries(settings)
+    reason = "no earlier build"
+    if marker is not None and state.exists():
+        if marker.get("identity") != _state_identity(settings):
+            reason = "the code, engine, storage format or DuckDB changed since the last build"
+        else:
+            previous = marker.get("beneficiaries", [])
+            now, before = {tuple(d) for d in current}, {tuple(d) for d in previous}
+            added = sorted(now - before)
+            removed = sorted(before - now)
+            if before and not before & now:  # e.g. a new pseudonym key: every delivery has a new cache key
+                reason = f"none of the {len(before)} beneficiaries deliveries of the last build is still loaded"
+            else:
+                _write_delta(delta, [list(d) for d in added], [list(d) for d in removed])
+                return (
+                    f"incremental: from the last build, {len(added)} beneficiaries deliveries added and "
+                    f"{len(removed)} removed",
+                    current,
+                )
+    elif marker is None and state.exists():
+        reason = "the last build did not pass or was interrupted"
+    discard_state(settings)
+    _write_delta(delta, [], [])
+    create_duckdb_file(state, settings.storage_version)
+    return f"full: everything rebuilt from the lake ({reason})", current
+
+
+def finish_build(settings: Settings, deliveries: list[list[str]] | None) -> None:
+    """After a build that passed: the build database checkpointed and copied to the build file (which the
+    publish step renames onto the warehouse), and, for a full refresh (`deliveries`: what it was built
+    from, prepare_build's), its marker written."""
+    state, _, marker_path, _ = _state_files(settings)
+    con = duckdb.connect(str(state))
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    discard_build_file(settings)
+    tmp = settings.build_path.with_name(settings.build_path.name + ".tmp")
+    shutil.copyfile(state, tmp)
+    os.replace(tmp, settings.build_path)
+    if deliveries is not None:
+        tmp_marker = marker_path.with_name(marker_path.name + ".tmp")
+        tmp_marker.write_text(json.dumps({"identity": _state_identity(settings), "beneficiaries": deliveries}))
+        os.replace(tmp_marker, marker_path)
 
 
 def prepare_spark_build(settings: Settings) -> None:

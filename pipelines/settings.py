@@ -107,6 +107,13 @@ class Settings:
         return self.warehouse.with_name(self.warehouse.name + ".build")
 
     @property
+    def state_path(self) -> Path:
+        """The build database: the DuckDB file dbt builds into, kept between refreshes so that the next full
+        refresh updates the winning versions of the deliveries that changed instead of rebuilding them
+        (pipelines/build_file.py). Never published: a successful build is copied to `build_path`."""
+        return self.warehouse.with_name(self.warehouse.name + ".state")
+
+    @property
     def on_spark(self) -> bool:
         return self.dbt_target == "spark"
 
@@ -158,7 +165,9 @@ class Settings:
         """The settings the dbt process reads (profiles.yml, the lake sources), as its environment."""
         return {
             "REVIEW_LAKE_DIR": str(self.lake_dir),
-            "REVIEW_DBT_PATH": str(self.build_path),
+            "REVIEW_DBT_PATH": str(self.state_path),
+            # the deliveries added and removed since the build database's last build (build_file.py)
+            "REVIEW_BUILD_DELTA": str(self.state_path) + ".delta.parquet",
             "REVIEW_DBT_TARGET": self.dbt_target,
             "REVIEW_SPARK_DIR": str(self.spark_dir),
             "REVIEW_SPARK_LOG_CONFIG": str(REPO / "dbt_project" / "spark-log4j2.properties"),

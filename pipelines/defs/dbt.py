@@ -6,7 +6,7 @@ import importlib.metadata
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 from packaging import version
 
-from pipelines.build_file import discard_build_file, prepare_build_file, prepare_spark_build
+from pipelines.build_file import discard_build_file, discard_state, finish_build, prepare_build, prepare_spark_build
 from pipelines.dbt_metadata import with_table_metadata
 from pipelines.defs.ingest import ingest_asset_key
 from pipelines.operations import WriterLock, fault_point, inputs_fingerprint, log_event, unchanged_since_published
@@ -147,6 +147,12 @@ def process_env(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def _then(events: Iterator, after: Callable[[], object]) -> Iterator:
+    """`events`, then `after()` once they are exhausted (dbt has exited and passed: a failure raises)."""
+    yield from events
+    after()
+
+
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=TRANSLATOR)
 def review_dbt_assets(
     context: dg.AssetExecutionContext,
@@ -155,7 +161,8 @@ def review_dbt_assets(
     settings: dg.ResourceParam[Settings],
 ):
     run_id = context.run.run_id
-    full = set(context.selected_asset_keys) >= set(context.assets_def.keys)
+    # every dbt asset selected (context.assets_def is the subset the run selected: compare with the whole)
+    full = set(context.selected_asset_keys) >= set(review_dbt_assets.keys)
     # marts.edition_values / rpt_restatement read the editions whose manifest verifies, linked into a
     # folder of their own (never a temporary folder of a publish in progress or killed).
     editions_view, edition_warnings = editions.ensure_editions_dir(settings)
@@ -174,26 +181,40 @@ def review_dbt_assets(
             context.log.info(msg)
             log_event(settings, run_id, "unchanged", message=msg, published_run=last["run_id"])
             return  # no materialization: the publish step and the pack are skipped
+    deliveries = None
     if settings.on_spark:
         prepare_spark_build(settings)
     else:
-        prepare_build_file(settings, full_refresh=full)
+        how, deliveries = prepare_build(settings, full_refresh=full)
+        context.log.info(f"dbt build: {how}")
+        log_event(settings, run_id, "build_started", how=how)
     # What the dbt process reads: the settings, the editions and rule versions, the acknowledgements.
     env = {
         **settings.dbt_env(),
         **editions.dbt_env(editions_view),
         **acknowledgements_env,
     }
+    if not full:  # a partial build starts from the published warehouse: its winning versions are all decided again
+        env["REVIEW_BUILD_DELTA"] = ""
     fault_point("before_dbt")
     try:
         with process_env(env):
             invocation = dbt.cli(["build"], context=context)  # starts the dbt process
         # row counts, column schemas and column lineage on the materializations, read once dbt has exited
         # (pipelines/dbt_metadata.py)
-        yield from with_table_metadata(invocation.stream(), settings, context, invocation, TRANSLATOR, dbt_project())
+        yield from with_table_metadata(
+            invocation.stream() if settings.on_spark else _then(invocation.stream(), lambda: finish_build(settings, deliveries)),
+            settings,
+            context,
+            invocation,
+            TRANSLATOR,
+            dbt_project(),
+        )
         keep_partial_parse(invocation.target_path, Path(dbt_project().project_dir) / dbt_project().target_path)
     except Exception as e:
-        discard_build_file(settings)  # a failed build (disk full, a failing test) leaves nothing behind
+        # a failed build (disk full, a failing test) leaves nothing behind: no build file, no build database
+        discard_build_file(settings)
+        discard_state(settings)
         with contextlib.suppress(OSError):  # a full disk must not hide the first error
             log_event(
                 settings,
@@ -207,6 +228,7 @@ def review_dbt_assets(
         raise
     except BaseException:  # interrupted (run terminated): no leftovers either
         discard_build_file(settings)
+        discard_state(settings)
         raise
     log_event(settings, run_id, "built", fingerprint=fingerprint["digest"] if fingerprint else None)
 

@@ -1,4 +1,21 @@
-{{ config(materialized='table') }}
 -- One row per key ['service_id']: the winning version (re-delivery rule). A correction may move a record to
 -- another year or project: only this version counts anywhere.
-{{ latest_version(ref('stg_lake__beneficiaries_delivered'), ['service_id'], lake_columns('beneficiaries')) }}
+--
+-- On DuckDB the table is kept between builds (incremental): when the build database passed its last build,
+-- only the services that the deliveries added or removed since then touch are decided again, over all their
+-- current versions (macros/incremental_versions.sql); the others keep their winner. Otherwise (a first
+-- build, dbt run by hand without REVIEW_BUILD_DELTA: all rows replaced), and on other engines, every service
+-- is decided from the whole lake.
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='append',
+    pre_hook=["{{ mark_touched_services() }}"],
+    post_hook=["{{ drop_touched_services() }}"],
+) }}
+{% set delivered = ref('stg_lake__beneficiaries_delivered') %}
+{% if build_delta_given() %}
+{% set touched_rows %}(select v.* from {{ delivered }} as v where v.service_id in (select service_id from {{ touched_services_relation() }})){% endset %}
+{{ latest_version(touched_rows, ['service_id'], lake_columns('beneficiaries')) }}
+{% else %}
+{{ latest_version(delivered, ['service_id'], lake_columns('beneficiaries')) }}
+{% endif %}
