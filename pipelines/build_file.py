@@ -89,6 +89,7 @@ def _state_identity(settings: Settings) -> dict:
         "engine": settings.dbt_target,
         "storage_version": settings.storage_version,
         "duckdb": duckdb.__version__,
+        "person_id_bits": os.environ.get("REVIEW_PERSON_ID_BITS", ""),  # a test hook (macros/incremental_versions.sql)
     }
 
 
@@ -176,6 +177,13 @@ def finish_build(settings: Settings, deliveries: list[list[str]] | None) -> None
     state, _, marker_path, _ = _state_files(settings)
     con = duckdb.connect(str(state))
     try:
+        # the lists of touched services and persons an incremental build keeps while it runs (macros/
+        # incremental_versions.sql) are not part of what is published
+        helpers = con.execute(
+            "select schema_name, table_name from duckdb_tables() where table_name like '%\\_\\_touched%' escape '\\'"
+        ).fetchall()
+        for schema, table in helpers:
+            con.execute(f'drop table "{schema}"."{table}"')
         con.execute("checkpoint")
     finally:
         con.close()

@@ -30,12 +30,20 @@ select c.cell, m.indicator_code, c.period
 {%- endmacro %}
 
 {#-
-  The winning services' files as small integers (`file_id`, in file-name order): int_services numbers each
-  service's file so, and int_provenance_counted turns the numbers back into names with the same query.
+  The winning services' files as integers (`file_id`, beneficiary_file_id: a hash of the name): int_services
+  gives each service its file's so, and int_provenance_counted turns them back into names with this query.
 -#}
 {% macro beneficiary_file_ids() -%}
-select file_name, cast(row_number() over (order by file_name) as integer) as file_id
+select file_name, {{ beneficiary_file_id('file_name') }} as file_id
     from (select distinct file_name from {{ ref('stg_lake__beneficiaries') }}) as f
+{%- endmacro %}
+
+{#- A beneficiaries file's id in int_services: a 63-bit hash of its name, so that it does not depend on the other
+    files (an incremental build keeps the rows of untouched services; a numbering in file-name order changed
+    whenever a file sorting before came or went). int_provenance_counted maps ids back to names with
+    beneficiary_file_ids and checks that no two names share an id. -#}
+{% macro beneficiary_file_id(file_name) -%}
+{{ person_hash(file_name, 63) }}
 {%- endmacro %}
 
 {#- The name of a set of services (int_service_sets): its service type and the strategy point (a number) its

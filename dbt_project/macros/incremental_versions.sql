@@ -24,15 +24,17 @@
 read_parquet('{{ env_var("REVIEW_BUILD_DELTA", "") | replace("'", "''") }}')
 {%- endmacro %}
 
-{% macro touched_services_relation() -%}
-{{ api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__touched') }}
+{# the services whose winning version this build decided again (stg_lake__beneficiaries' pre-hook writes it,
+   int_services reads it; pipelines/build_file.py drops the __touched tables before the build is published) #}
+{% macro touched_services_relation(winners) -%}
+{{ winners.incorporate(path={"identifier": winners.identifier ~ '__touched'}) }}
 {%- endmacro %}
 
 {# pre-hook: the touched services, and their kept winners deleted (their new winners are the model's rows);
    a build into an existing table without a delta (dbt run by hand) deletes every row and decides them all #}
 {% macro mark_touched_services() %}
 {% if build_delta_given() %}
-create or replace table {{ touched_services_relation() }} as
+create or replace table {{ touched_services_relation(this) }} as
 select distinct r.service_id
 from {{ source('lake', 'beneficiaries') }} as r
 inner join {{ build_delta() }} as d on d.cache_key = r.cache_key and d.change = 'added'
@@ -41,7 +43,7 @@ select k.service_id
 from {{ this }} as k
 where k.file_name in (select file_name from {{ build_delta() }} where change = 'removed')
     or (k.versions_delivered > 1 and exists (select 1 from {{ build_delta() }} where change = 'removed'));
-delete from {{ this }} where service_id in (select service_id from {{ touched_services_relation() }})
+delete from {{ this }} where service_id in (select service_id from {{ touched_services_relation(this) }})
 {% elif is_incremental() %}
 delete from {{ this }}
 {% else %}
@@ -49,7 +51,55 @@ select 1
 {% endif %}
 {% endmacro %}
 
-{# post-hook: the list of touched services is not part of the build #}
-{% macro drop_touched_services() %}
-drop table if exists {{ touched_services_relation() }}
+{#
+  int_services (incremental on DuckDB): its rows depend on the services of one person hash, except the numbering
+  of shared ids, over every shared key (models/intermediate/int_services.sql). The touched hashes: those of the
+  touched services' keys now, their ids before (an id >= 0 is the hash), and every hash that was shared (an
+  id < 0: the hash of the key now; a shared hash whose every key changed has no service left). A hash shared
+  now was shared before or has a touched key. Every service of a touched hash is recomputed.
+#}
+{% macro touched_persons_relation() -%}
+{{ this.incorporate(path={"identifier": this.identifier ~ '__touched_persons'}) }}
+{%- endmacro %}
+
+{% macro touched_person_services_relation() -%}
+{{ this.incorporate(path={"identifier": this.identifier ~ '__touched_services'}) }}
+{%- endmacro %}
+
+{% macro mark_touched_persons() %}
+{% if build_delta_given() %}
+{% set bits = person_id_bits() %}
+{% set winners = ref('stg_lake__beneficiaries') %}
+{% set touched = touched_services_relation(winners) %}
+create or replace table {{ touched_persons_relation() }} as
+select {{ person_hash('s.person_key', bits) }} as person_hash
+from {{ winners }} as s
+where s.service_id in (select service_id from {{ touched }})
+union
+select i.person_id
+from {{ this }} as i
+where i.person_id >= 0 and i.service_id in (select service_id from {{ touched }})
+union
+select {{ person_hash('s.person_key', bits) }}
+from {{ this }} as i
+inner join {{ winners }} as s on s.service_id = i.service_id
+where i.person_id < 0;
+create or replace table {{ touched_person_services_relation() }} as
+select service_id
+from {{ winners }}
+where {{ person_hash('person_key', bits) }} in (select person_hash from {{ touched_persons_relation() }});
+delete from {{ this }}
+where service_id in (select service_id from {{ touched }})
+    or service_id in (select service_id from {{ touched_person_services_relation() }})
+{% elif is_incremental() %}
+delete from {{ this }}
+{% else %}
+select 1
+{% endif %}
 {% endmacro %}
+
+{#- The width of person ids (int_services): the var person_id_bits (unit tests), else REVIEW_PERSON_ID_BITS (a
+    test hook: tests/test_incremental.py narrows it so that keys share ids), else 63. -#}
+{% macro person_id_bits() -%}
+{{ return(var('person_id_bits', env_var('REVIEW_PERSON_ID_BITS', '63')) | int) }}
+{%- endmacro %}

@@ -6,8 +6,8 @@
 -- (projects of each indicator), with the period condition of int_indicator_period_values.
 --
 -- Services are counted by integer keys (the cost of this model is in this part: ~11M service-period rows
--- at demo scale): each winning service's file as int_services' file_id (the file-name order of the winning
--- rows' files, as ben_files here), and (service set, period) as int_person_periods' hashed `cell`, checked free
+-- at demo scale): each winning service's file as int_services' file_id (a hash of the file name, mapped back
+-- as ben_files here; tests/assert_beneficiary_file_ids_unique.sql: no two names share one), and (service set, period) as int_person_periods' hashed `cell`, checked free
 -- of collisions and given to the set's indicators by the same macro. Superseded rows are looked for only
 -- among the services delivered more than once (int_services.versions_delivered).
 -- Built after the person-period models: at scale 10 the two heaviest models side by side (dbt runs two

@@ -1,7 +1,7 @@
 -- The winning services in a compact form for counting: persons as integers (exact distinct counts,
 -- cheaper than 64-character hashes), `recency`, the order of "latest qualifying record" among a person's
 -- services (latest service_date, then greatest service_id) as one integer, and the winning row's file as a small integer
--- (`file_id`, in file-name order) with its number of delivered versions (int_provenance_counted), and
+-- (`file_id`, a hash of the file name: macros/cells.sql beneficiary_file_id) with its number of delivered versions (int_provenance_counted), and
 -- whether the service is its person's only winning service (`only_service_of_person`): such a person is one
 -- record in every (service set, period) that counts them, so int_person_periods takes their rows as they
 -- are, without aggregating them (at scale 10 8.0 M of 11.5 M persons, 45.5 M of the 93.0 M set-period rows).
@@ -20,10 +20,29 @@
 -- window functions over all columns sorted the whole payload twice: 71 s against 33 s at scale 10
 -- (docs/performance.md). The staging table is named in each part, not through one CTE: DuckDB
 -- materialises a CTE that is read more than once, all its columns, which cost 125 s.
-{% set bits = var('person_id_bits', 63) | int %}
+--
+-- Incremental on DuckDB (issue 17, macros/incremental_versions.sql): every number here depends only on the
+-- services of one person hash (recency and the only-service flag are computed per hash, the file id is a hash of
+-- the file name), except the numbering of shared ids, which is over all shared keys. So when the winning
+-- versions were decided again for some services, the rows recomputed are those of every service whose person hash
+-- is touched: the hashes of those services' keys before and after, and every hash that is or was shared (all
+-- shared keys are then in scope and numbered as in a full build). tests/test_incremental.py checks the
+-- result against a full rebuild.
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='append',
+    pre_hook=["{{ mark_touched_persons() }}"],
+) }}
+{% set bits = person_id_bits() %}
 {% set sexes, ages, categories = sexes(), age_bands(), case_categories() %}
 {% if bits < 1 or bits > 63 %}
     {{ exceptions.raise_compiler_error('int_services: person_id_bits must be 1..63, not ' ~ bits) }}
+{% endif %}
+{% set stg = ref('stg_lake__beneficiaries') %}
+{% if build_delta_given() %}
+{% set scope %}(select * from {{ stg }} where service_id in (select service_id from {{ touched_person_services_relation() }})){% endset %}
+{% else %}
+{% set scope = stg %}
 {% endif %}
 -- The shared ids: over the distinct keys, the ids that more than one key hashes to. Counting the distinct
 -- keys per id is exact, like the min(key) <> max(key) per id over every row that it replaces, and cheaper:
@@ -31,7 +50,7 @@
 -- strings per group (at scale 10 the query alone: 4.3 s against 9.1 s; docs/performance.md).
 with shared_ids as (
     select {{ person_hash('person_key', bits) }} as person_id
-    from (select distinct person_key from {{ ref('stg_lake__beneficiaries') }}) as k
+    from (select distinct person_key from {{ scope }}) as k
     group by {{ person_hash('person_key', bits) }}
     having count(*) > 1
 ),
@@ -39,31 +58,27 @@ renumbered as (
     select person_key, -cast(row_number() over (order by person_key) as bigint) as person_id
     from (
         select distinct s.person_key
-        from {{ ref('stg_lake__beneficiaries') }} as s
+        from {{ scope }} as s
         inner join shared_ids as h on h.person_id = {{ person_hash('s.person_key', bits) }}
     ) as k
 ),
--- recency and the only-service flag in one sort, of the services by person hash (`person_id` before shared
--- ids are numbered apart), service_date and service_id. recency is the rank in that order: unique, and
--- within each person the order of their records, which is all int_person_periods compares (the latest record
--- of a person in a cell). A service is its person's only one when neither neighbour in that order has its
--- hash: keys that share a hash are neighbours, so a service is only called its person's only one when it
--- is, and a doubt costs an aggregation, never a wrong count. (A count per hash joined back cost 31 s against
--- 29 s for this, the model alone at scale 10; without the flag 21-26 s: docs/performance.md.)
+-- recency and the only-service flag per person hash (`person_id` before shared ids are numbered apart): recency
+-- is the rank by service_date and service_id among the services of the hash, so within each person the order
+-- of their records, which is all int_person_periods compares (the latest record of a person in a cell), and
+-- it depends on that hash's services only (an incremental build recomputes a touched hash whole). A service is
+-- its person's only one when it is the only service of its hash: keys that share a hash are counted together,
+-- so a service is only called its person's only one when it is, and a doubt costs an aggregation, never a
+-- wrong count.
 recency as (
     select
         service_id,
         cast(row_number() over by_person as bigint) as recency,
-        coalesce(lag(person_hash) over by_person <> person_hash, true)
-            and coalesce(lead(person_hash) over by_person <> person_hash, true) as only_service_of_person
+        count(*) over (partition by person_hash) = 1 as only_service_of_person
     from (
         select service_id, service_date, {{ person_hash('person_key', bits) }} as person_hash
-        from {{ ref('stg_lake__beneficiaries') }}
+        from {{ scope }}
     ) as h
-    window by_person as (order by person_hash, service_date, service_id)
-),
-files as (
-    {{ beneficiary_file_ids() }}
+    window by_person as (partition by person_hash order by service_date, service_id)
 )
 select
     s.service_id,
@@ -84,10 +99,9 @@ select
     {{ code_of('s.case_category', categories) }} as case_category_code,
     {{ iso3_code('s.country_of_service') }} as country_of_service_code,
     {{ iso3_code('s.destination_country') }} as destination_country_code,
-    f.file_id,
+    {{ beneficiary_file_id('s.file_name') }} as file_id,
     s.versions_delivered,
     r.only_service_of_person
-from {{ ref('stg_lake__beneficiaries') }} as s
+from {{ scope }} as s
 left join renumbered as n on n.person_key = s.person_key
 inner join recency as r on r.service_id = s.service_id
-inner join files as f on f.file_name = s.file_name

@@ -10,11 +10,10 @@
     materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='append',
     pre_hook=["{{ mark_touched_services() }}"],
-    post_hook=["{{ drop_touched_services() }}"],
 ) }}
 {% set delivered = ref('stg_lake__beneficiaries_delivered') %}
 {% if build_delta_given() %}
-{% set touched_rows %}(select v.* from {{ delivered }} as v where v.service_id in (select service_id from {{ touched_services_relation() }})){% endset %}
+{% set touched_rows %}(select v.* from {{ delivered }} as v where v.service_id in (select service_id from {{ touched_services_relation(this) }})){% endset %}
 {{ latest_version(touched_rows, ['service_id'], lake_columns('beneficiaries')) }}
 {% else %}
 {{ latest_version(delivered, ['service_id'], lake_columns('beneficiaries')) }}
