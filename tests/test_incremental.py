@@ -158,7 +158,9 @@ def differences(incremental: Path, full: Path) -> list[str]:
         theirs = relations(con)
         found = []
         if set(mine) != set(theirs):
-            found.append(f"relations only incremental {sorted(set(mine) - set(theirs))}, only full {sorted(set(theirs) - set(mine))}")
+            found.append(
+                f"relations only incremental {sorted(set(mine) - set(theirs))}, only full {sorted(set(theirs) - set(mine))}"
+            )
         compared = 0
         for key in sorted(set(mine) & set(theirs)):
             if key in NOT_COMPARED_TABLES:
@@ -174,7 +176,9 @@ def differences(incremental: Path, full: Path) -> list[str]:
                     f'except all select {cols} from {b}."{schema}"."{table}")'
                 ).fetchall()[0][0]
                 if n:
-                    found.append(f"{schema}.{table}: {n} rows only in {'the incremental' if a == 'inc' else 'the full'} build")
+                    found.append(
+                        f"{schema}.{table}: {n} rows only in {'the incremental' if a == 'inc' else 'the full'} build"
+                    )
             compared += 1
         assert compared > 40, f"only {compared} relations compared"
         return found

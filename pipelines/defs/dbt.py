@@ -203,7 +203,9 @@ def review_dbt_assets(
         # row counts, column schemas and column lineage on the materializations, read once dbt has exited
         # (pipelines/dbt_metadata.py)
         yield from with_table_metadata(
-            invocation.stream() if settings.on_spark else _then(invocation.stream(), lambda: finish_build(settings, deliveries)),
+            invocation.stream()
+            if settings.on_spark
+            else _then(invocation.stream(), lambda: finish_build(settings, deliveries)),
             settings,
             context,
             invocation,
