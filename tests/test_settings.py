@@ -10,7 +10,7 @@ import pytest
 from pipelines.settings import REPO, Settings, SettingsError
 
 # Read where they act, not settings (README, Settings: "Test hooks only").
-TEST_HOOKS = {"REVIEW_FAULT_PAUSE_AT", "REVIEW_FAULT_MARKER", "REVIEW_FAULT_PAUSE_SECONDS"}
+TEST_HOOKS = {"REVIEW_FAULT_PAUSE_AT", "REVIEW_FAULT_MARKER", "REVIEW_FAULT_PAUSE_SECONDS", "REVIEW_PERSON_ID_BITS"}
 ENV_READ = re.compile(
     r"""(?:os\.environ(?:\.get)?[\[(]|os\.getenv\(|_path\(|_env\(|_number\(|beside\()\s*["'](REVIEW_[A-Z_]+)"""
 )
