@@ -112,17 +112,13 @@ def loaded_deliveries(settings: Settings) -> list[list[str]]:
 
 def _write_delta(path: Path, added: list[list[str]], removed: list[list[str]]) -> None:
     """The deliveries added and removed since the last build (change, cache_key, file_name), as Parquet."""
-    tmp = path.with_name(path.name + ".tmp")
+    import polars as pl
+
+    from pipelines.ingest_lake import write_atomic
+
     rows = [("added", k, n) for k, n in added] + [("removed", k, n) for k, n in removed]
-    con = duckdb.connect()
-    try:
-        con.execute("create table delta (change varchar, cache_key varchar, file_name varchar)")
-        if rows:
-            con.executemany("insert into delta values (?, ?, ?)", rows)
-        con.execute(f"copy delta to '{sql_path(tmp)}' (format parquet)")
-    finally:
-        con.close()
-    os.replace(tmp, path)
+    schema = {"change": pl.Utf8, "cache_key": pl.Utf8, "file_name": pl.Utf8}
+    write_atomic(pl.DataFrame(rows, schema=schema, orient="row"), path)
 
 
 def prepare_build(settings: Settings, full_refresh: bool) -> tuple[str, list[list[str]] | None]:
@@ -192,9 +188,9 @@ def finish_build(settings: Settings, deliveries: list[list[str]] | None) -> None
     shutil.copyfile(state, tmp)
     os.replace(tmp, settings.build_path)
     if deliveries is not None:
-        tmp_marker = marker_path.with_name(marker_path.name + ".tmp")
-        tmp_marker.write_text(json.dumps({"identity": _state_identity(settings), "beneficiaries": deliveries}))
-        os.replace(tmp_marker, marker_path)
+        from pipelines.ingest_lake import write_json_atomic
+
+        write_json_atomic({"identity": _state_identity(settings), "beneficiaries": deliveries}, marker_path)
 
 
 def prepare_spark_build(settings: Settings) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.demo_data.vocabulary import SERVICE_TYPES  # the contract's service types (the seed)
 from support.tree import Tree
 
 pytestmark = pytest.mark.slow
@@ -30,17 +31,6 @@ HEADER = (
     "service_id,beneficiary_id,date_of_birth,sex,service_type,service_date,country_of_service,"
     "destination_country,case_category,project_code,extracted_at"
 )
-SERVICE_TYPES = [
-    "pre_consular",
-    "migrant_training",
-    "health_assessment",
-    "resettlement_movement",
-    "official_training",
-    "dialogue_participation",
-    "avrr_return",
-    "trafficking_assistance",
-    "labour_deployment",
-]
 NOT_COMPARED_TABLES = {("audit", "refresh_log"), ("audit", "refresh_files")}
 NOT_COMPARED_COLUMNS = {"from_cache"}
 
