@@ -166,10 +166,11 @@ def prepare_build(settings: Settings, full_refresh: bool) -> tuple[str, list[lis
     return f"full: everything rebuilt from the lake ({reason})", current
 
 
-def finish_build(settings: Settings, deliveries: list[list[str]] | None) -> None:
+def finish_build(settings: Settings, deliveries: list[list[str]] | None) -> list[str]:
     """After a build that passed: the build database checkpointed and copied to the build file (which the
     publish step renames onto the warehouse), and, for a full refresh (`deliveries`: what it was built
-    from, prepare_build's), its marker written."""
+    from, prepare_build's), its marker written. Returns the models this build recomputed in part (those that
+    left helper tables `<model>__touched*`; the others were rebuilt whole), for the log."""
     state, _, marker_path, _ = _state_files(settings)
     con = duckdb.connect(str(state))
     try:
@@ -183,14 +184,28 @@ def finish_build(settings: Settings, deliveries: list[list[str]] | None) -> None
         con.execute("checkpoint")
     finally:
         con.close()
+    in_part = sorted({table.split("__touched")[0] for _, table in helpers})
     discard_build_file(settings)
     tmp = settings.build_path.with_name(settings.build_path.name + ".tmp")
     shutil.copyfile(state, tmp)
+    # what the build database keeps for the next build (macros/incremental_person_counts.sql: `__kept_*`, the
+    # basis the person counts were built on) stays in it, not in what is published
+    con = duckdb.connect(str(tmp))
+    try:
+        kept = con.execute(
+            "select schema_name, table_name from duckdb_tables() where table_name like '%\\_\\_kept\\_%' escape '\\'"
+        ).fetchall()
+        for schema, table in kept:
+            con.execute(f'drop table "{schema}"."{table}"')
+        con.execute("checkpoint")
+    finally:
+        con.close()
     os.replace(tmp, settings.build_path)
     if deliveries is not None:
         from pipelines.ingest_lake import write_json_atomic
 
         write_json_atomic({"identity": _state_identity(settings), "beneficiaries": deliveries}, marker_path)
+    return in_part
 
 
 def prepare_spark_build(settings: Settings) -> None:

@@ -176,6 +176,17 @@ def differences(incremental: Path, full: Path) -> list[str]:
         con.close()
 
 
+# the models an incremental build recomputes in part (each leaves helper tables; int_dimension_records follows
+# int_person_periods): the rest are rebuilt whole
+PARTLY_RECOMPUTED = ["int_person_periods", "int_services", "stg_lake__beneficiaries"]
+
+
+def recomputed_in_part(tree: Tree, run_id: str) -> list[str]:
+    found = [e["recomputed_in_part"] for e in tree.events(run_id) if e["event"] == "build_finished"]
+    assert len(found) == 1, found
+    return found[0]
+
+
 def build_how(tree: Tree, run_id: str) -> str:
     hows = [e["how"] for e in tree.events(run_id) if e["event"] == "build_started"]
     assert len(hows) == 1, hows
@@ -209,6 +220,8 @@ def test_incremental_build_equals_full_rebuild(tmp_path, seed, person_id_bits):
         assert run.success, (where, run.errors)
         how = build_how(tree, run.run_id)
         assert how.startswith("incremental: from the last build"), (where, how)
+        # the project points, periods and service sets do not change here: the person counts are adjusted too
+        assert recomputed_in_part(tree, run.run_id) == PARTLY_RECOMPUTED, where
         incremental = tmp_path / f"incremental-{len(done)}.duckdb"
         shutil.copyfile(tree.warehouse, incremental)
 
@@ -217,6 +230,7 @@ def test_incremental_build_equals_full_rebuild(tmp_path, seed, person_id_bits):
         run = tree.refresh(**env, REVIEW_ALWAYS_REBUILD="1")
         assert run.success, (where, run.errors)
         assert build_how(tree, run.run_id).startswith("full: everything rebuilt from the lake"), where
+        assert recomputed_in_part(tree, run.run_id) == [], where
         assert differences(incremental, tree.warehouse) == [], where
         shared = tree.query("select count(*) filter (where person_id < 0) from intermediate.int_services")[0][0]
         assert (shared > 0) == (person_id_bits == "3"), (where, shared)
@@ -251,3 +265,39 @@ def test_partial_refresh_decides_every_winning_version_again(tmp_path):
     assert result.success
     assert build_how(tree, result.run_id).startswith("partial: from a copy of the published warehouse")
     assert tree.pre_consular_2009() == 5
+
+
+def test_person_counts_rebuilt_whole_when_project_points_change(tmp_path):
+    """A service's cells depend on its project's strategy points: when a project's points change, every
+    person's groups may change, so the person counts are rebuilt whole (the winning versions and int_services
+    still only in part), and the build database's copies of the basis are not published."""
+    from support.tree import P_HEADER
+
+    env = {"REVIEW_ALLOW_SHRINK": "1"}
+    tree = Tree(tmp_path / "points'")
+    tree.minimal(women=0)
+    (tree.raw / "beneficiaries" / "b1.csv").unlink()
+    deliveries = Deliveries(tree, 3)
+    deliveries.new()
+    deliveries.new()
+    run = tree.refresh(**env)
+    assert run.success, run.errors
+    # AB.0002 (point 10) now also under point 9: its services join the sets of the persons reached under point 9
+    tree.write(
+        "projects",
+        "p1.csv",
+        P_HEADER,
+        "AB.0001,T,FRA,emergency,9,9,2008-01-01,,100,2010-02-01\nAB.0002,T,FRA,avrr,9;10,10,2009-01-01,,50,2010-02-01\n",
+    )
+    deliveries.new()
+    run = tree.refresh(**env)
+    assert run.success, run.errors
+    assert build_how(tree, run.run_id).startswith("incremental: from the last build")
+    assert recomputed_in_part(tree, run.run_id) == ["int_services", "stg_lake__beneficiaries"]
+    assert tree.query("select count(*) from duckdb_tables() where table_name like '%\\_\\_kept%' escape '\\'") == [(0,)]
+    incremental = tmp_path / "incremental.duckdb"
+    shutil.copyfile(tree.warehouse, incremental)
+    tree.warehouse.with_name(tree.warehouse.name + ".state.json").unlink()
+    run = tree.refresh(**env, REVIEW_ALWAYS_REBUILD="1")
+    assert run.success, run.errors
+    assert differences(incremental, tree.warehouse) == []

@@ -58,6 +58,11 @@ select 1
   id < 0: the hash of the key now; a shared hash whose every key changed has no service left). A hash shared
   now was shared before or has a touched key. Every service of a touched hash is recomputed.
 #}
+{# a relation beside this model's, in its schema (the helper tables of an incremental build) #}
+{% macro sibling(identifier) -%}
+{{ this.incorporate(path={"identifier": identifier}) }}
+{%- endmacro %}
+
 {% macro touched_persons_relation() -%}
 {{ this.incorporate(path={"identifier": this.identifier ~ '__touched_persons'}) }}
 {%- endmacro %}
@@ -88,9 +93,15 @@ create or replace table {{ touched_person_services_relation() }} as
 select service_id
 from {{ winners }}
 where {{ person_hash('person_key', bits) }} in (select person_hash from {{ touched_persons_relation() }});
-delete from {{ this }}
+-- the rows recomputed, as they were: int_person_periods subtracts their persons' old groups
+-- (macros/incremental_person_counts.sql)
+create or replace table {{ sibling('int_services__touched_removed') }} as
+select *
+from {{ this }}
 where service_id in (select service_id from {{ touched }})
-    or service_id in (select service_id from {{ touched_person_services_relation() }})
+    or service_id in (select service_id from {{ touched_person_services_relation() }});
+delete from {{ this }}
+where service_id in (select service_id from {{ sibling('int_services__touched_removed') }})
 {% elif is_incremental() %}
 delete from {{ this }}
 {% else %}

@@ -147,6 +147,16 @@ def process_env(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def _finish(context: dg.AssetExecutionContext, settings: Settings, run_id: str, deliveries) -> None:
+    """The build passed: its build file made (finish_build), and which models it recomputed only in part
+    logged (event `build_finished`: an incremental build that rebuilt a model whole says so here)."""
+    in_part = finish_build(settings, deliveries)
+    context.log.info(
+        f"dbt build passed; recomputed in part: {', '.join(in_part) or 'none (every model rebuilt whole)'}"
+    )
+    log_event(settings, run_id, "build_finished", recomputed_in_part=in_part)
+
+
 def _then(events: Iterator, after: Callable[[], object]) -> Iterator:
     """`events`, then `after()` once they are exhausted (dbt has exited and passed: a failure raises)."""
     yield from events
@@ -205,7 +215,7 @@ def review_dbt_assets(
         yield from with_table_metadata(
             invocation.stream()
             if settings.on_spark
-            else _then(invocation.stream(), lambda: finish_build(settings, deliveries)),
+            else _then(invocation.stream(), lambda: _finish(context, settings, run_id, deliveries)),
             settings,
             context,
             invocation,

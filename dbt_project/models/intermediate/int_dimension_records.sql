@@ -5,6 +5,16 @@
 -- records) the join and the four distinct (cell, value, person) counts in one query did not fit DuckDB's
 -- default 1400MB, with the CTE materialised or inlined ("Out of Memory Error", docs/performance.md). As a
 -- table each query holds one of them: the join here, the counts there.
+--
+-- Incremental on DuckDB (issue 17, macros/incremental_person_counts.sql): when int_person_periods was adjusted for
+-- the touched persons only, their records are removed and added again as they are now; the others' rows depend
+-- on their own services and cells only, which did not change.
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='append',
+    pre_hook=["{{ mark_touched_person_records() }}"],
+) }}
+{% set delta = person_records_delta_given() %}
 with flagged as (
     select
         cell,
@@ -16,6 +26,7 @@ with flagged as (
     -- the several-valued persons are the rows of int_person_periods with a person_id (the others are merged)
     from {{ ref('int_person_periods') }}
     where person_id is not null
+    {% if delta %}and person_id in (select person_id from {{ person_count_helper('touched_ids') }}){% endif %}
 ),
 several as (
     select * from flagged
@@ -27,7 +38,7 @@ select
     r.age_band_code,
     r.country_of_service_code,
     r.destination_country_code
-from {{ ref('int_indicator_services') }} as r
+from {% if delta %}{{ touched_indicator_services(touched_services_now()) }}{% else %}{{ ref('int_indicator_services') }}{% endif %} as r
 inner join several as s on s.cell = {{ hash_key('r.service_set', 'r.period') }} and s.person_id = r.person_id
 -- a person with one winning service has one record per cell, never several values: their rows (half of
 -- them at scale 10) need not be looked up

@@ -1,0 +1,152 @@
+{#-
+  The person counts kept between builds (issue 17): int_person_periods and int_dimension_records are
+  incremental on DuckDB. When int_services recomputed the services of some persons (macros/
+  incremental_versions.sql), the touched persons are every person id of a row it removed or inserted; every
+  row of such an id was removed (as it was: int_services__touched_removed) and every row of it now is
+  inserted. A person's groups in int_person_periods depend only on their own services and on the cells
+  those fall in (int_service_sets, int_project_points, int_periods). So, with those three unchanged since
+  the last build (compared with the copies the last build kept, `__kept_*`), the new table is the old one
+  minus the touched persons' groups as they were plus their groups now: the merged rows (one-valued persons,
+  person_id NULL) are sums over persons, so their counts are adjusted; the rows of several-valued persons
+  (a person id) are removed and added whole. Groups left with no person are dropped, as a full build never
+  makes them. When any of the three changed (a project's points, a new year, another catalogue), the
+  models are rebuilt whole. tests/test_incremental.py checks both against a full rebuild.
+-#}
+
+{# the relations a service's cells depend on besides the service, kept by each build for the next #}
+{% macro person_counts_basis() -%}
+{{ return([('points', 'int_project_points'), ('periods', 'int_periods'), ('sets', 'int_service_sets')]) }}
+{%- endmacro %}
+
+{% macro person_count_helper(name) -%}
+{{ sibling('int_person_periods__' ~ name) }}
+{%- endmacro %}
+
+{# true (int_person_periods) when the build is given a delta, int_services kept the rows it removed, and the
+   basis is what the last build kept #}
+{% macro person_counts_delta_given() %}
+{% if not execute or target.type != 'duckdb' or not build_delta_given() %}
+    {{ return(false) }}
+{% endif %}
+{% set needed = ['int_services__touched_removed'] %}
+{% for name, model in person_counts_basis() %}
+    {% do needed.append('int_person_periods__kept_' ~ name) %}
+{% endfor %}
+{% set found = run_query(
+    "select count(*) from duckdb_tables() where database_name = '" ~ this.database ~ "' and schema_name = '"
+    ~ this.schema ~ "' and table_name in ('" ~ needed | join("', '") ~ "')"
+).columns[0].values()[0] | int %}
+{% if found < needed | length %}
+    {{ return(false) }}
+{% endif %}
+{% set differences = [] %}
+{% for name, model in person_counts_basis() %}
+    {% set kept, now = person_count_helper('kept_' ~ name), sibling(model) %}
+    {% do differences.append('(select count(*) from (select * from ' ~ kept ~ ' except all select * from ' ~ now ~ '))') %}
+    {% do differences.append('(select count(*) from (select * from ' ~ now ~ ' except all select * from ' ~ kept ~ '))') %}
+{% endfor %}
+{% set differing = run_query('select ' ~ differences | join(' + ')).columns[0].values()[0] | int %}
+{{ return(differing == 0) }}
+{% endmacro %}
+
+{# true (int_dimension_records) when int_person_periods was built incrementally in this build #}
+{% macro person_records_delta_given() %}
+{% if not execute or target.type != 'duckdb' or not build_delta_given() %}
+    {{ return(false) }}
+{% endif %}
+{% set found = run_query(
+    "select count(*) from duckdb_tables() where database_name = '" ~ this.database ~ "' and schema_name = '"
+    ~ this.schema ~ "' and table_name = 'int_person_periods__touched_ids'"
+).columns[0].values()[0] | int %}
+{{ return(found == 1) }}
+{% endmacro %}
+
+{# the services of the touched persons, now, and expanded to their sets and periods #}
+{% macro touched_services_now() -%}
+(select * from {{ sibling('int_services') }} where person_id in (select person_id from {{ person_count_helper('touched_ids') }}))
+{%- endmacro %}
+
+{% macro touched_indicator_services(services) -%}
+({{ indicator_services(services, sibling('int_service_sets'), sibling('int_project_points'), sibling('int_periods')) }})
+{%- endmacro %}
+
+{% macro person_period_key_matches(a, b) -%}
+{{ a }}.cell = {{ b }}.cell
+    and {{ a }}.person_id is not distinct from {{ b }}.person_id
+    and {{ a }}.sex_code is not distinct from {{ b }}.sex_code
+    and {{ a }}.age_band_code is not distinct from {{ b }}.age_band_code
+    and {{ a }}.case_category_code is not distinct from {{ b }}.case_category_code
+    and {{ a }}.sex_codes = {{ b }}.sex_codes
+    and {{ a }}.age_band_codes = {{ b }}.age_band_codes
+    and {{ a }}.country_of_service_min = {{ b }}.country_of_service_min
+    and {{ a }}.country_of_service_max = {{ b }}.country_of_service_max
+    and {{ a }}.destination_country_min = {{ b }}.destination_country_min
+    and {{ a }}.destination_country_max = {{ b }}.destination_country_max
+{%- endmacro %}
+
+{# pre-hook of int_person_periods: in a delta build, the touched persons, and the changes to the groups (their
+   groups now, minus their groups before, plus the kept rows of every group that changes, which are taken out of
+   the table); the model then sums the changes per group and appends them. A build into an existing table
+   without a delta (rebuilt whole) deletes every row. #}
+{% macro mark_touched_person_periods() %}
+{% if target.type == 'duckdb' %}
+drop table if exists {{ person_count_helper('touched_ids') }};
+{% endif %}
+{% if person_counts_delta_given() %}
+create table {{ person_count_helper('touched_ids') }} as
+select person_id from {{ sibling('int_services__touched_removed') }}
+union
+select person_id
+from {{ sibling('int_services') }}
+where service_id in (select service_id from {{ sibling('int_services__touched_services') }});
+create or replace table {{ person_count_helper('touched_changes') }} as
+with now_groups as (
+    {{ person_period_groups(touched_indicator_services(touched_services_now()), 1) }}
+),
+before_groups as (
+    {{ person_period_groups(touched_indicator_services(sibling('int_services__touched_removed')), 1) }}
+),
+changes as (
+    select * from now_groups
+    union all
+    select
+        cell, person_id, -persons as persons, -records as records, sex_code, age_band_code, case_category_code,
+        sex_codes, age_band_codes, country_of_service_min, country_of_service_max, destination_country_min,
+        destination_country_max
+    from before_groups
+)
+select * from changes
+union all
+select e.*
+from {{ this }} as e
+where exists (select 1 from changes as c where {{ person_period_key_matches('c', 'e') }});
+delete from {{ this }} as e
+where exists (select 1 from {{ person_count_helper('touched_changes') }} as c where {{ person_period_key_matches('c', 'e') }})
+{% elif is_incremental() %}
+delete from {{ this }}
+{% else %}
+select 1
+{% endif %}
+{% endmacro %}
+
+{# post-hook of int_person_periods: the basis this build counted with, for the next build to compare #}
+{% macro keep_person_counts_basis() %}
+{% if target.type == 'duckdb' %}
+{% for name, model in person_counts_basis() %}
+create or replace table {{ person_count_helper('kept_' ~ name) }} as select * from {{ sibling(model) }}{{ ';' if not loop.last }}
+{% endfor %}
+{% else %}
+select 1
+{% endif %}
+{% endmacro %}
+
+{# pre-hook of int_dimension_records: the touched persons' records removed (the model adds them as they are now) #}
+{% macro mark_touched_person_records() %}
+{% if person_records_delta_given() %}
+delete from {{ this }} where person_id in (select person_id from {{ person_count_helper('touched_ids') }})
+{% elif is_incremental() %}
+delete from {{ this }}
+{% else %}
+select 1
+{% endif %}
+{% endmacro %}
