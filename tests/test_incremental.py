@@ -178,7 +178,7 @@ def differences(incremental: Path, full: Path) -> list[str]:
 
 # the models an incremental build recomputes in part (each leaves helper tables; int_dimension_records follows
 # int_person_periods): the rest are rebuilt whole
-PARTLY_RECOMPUTED = ["int_person_periods", "int_services", "stg_lake__beneficiaries"]
+PARTLY_RECOMPUTED = ["int_person_periods", "int_provenance_services_by_cell", "int_services", "stg_lake__beneficiaries"]
 
 
 def recomputed_in_part(tree: Tree, run_id: str) -> list[str]:

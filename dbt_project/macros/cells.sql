@@ -3,14 +3,21 @@
   set and period (int_service_sets), given to every indicator of the set, so one cell can be the cell of
   several indicators. Two set/period pairs with the same hash would be merged: stop rather than miscount.
   DuckDB filters with QUALIFY; Spark SQL has none, so there the window column is filtered in a subquery.
+  The pairs are every set with every period (int_service_sets, int_periods): a superset of those with
+  services, which readers join to their counts, checked for collisions all the same. It replaces a distinct
+  over every service-period row (int_indicator_services: 93.5M rows and 2.8 s per reader at scale 10).
 -#}
-{% macro cells_free_of_collisions(services) %}{{ return(adapter.dispatch('cells_free_of_collisions', 'review_warehouse')(services)) }}{% endmacro %}
+{% macro cells_free_of_collisions() %}{{ return(adapter.dispatch('cells_free_of_collisions', 'review_warehouse')()) }}{% endmacro %}
 
-{% macro default__cells_free_of_collisions(services) -%}
+{% macro set_period_pairs() -%}
+(select distinct s.service_set, p.period from {{ ref('int_service_sets') }} as s cross join {{ ref('int_periods') }} as p)
+{%- endmacro %}
+
+{% macro default__cells_free_of_collisions() -%}
 select c.cell, m.indicator_code, c.period
     from (
         select cell, service_set, period
-        from (select distinct {{ hash_key('service_set', 'period') }} as cell, service_set, period from {{ services }})
+        from (select distinct {{ hash_key('service_set', 'period') }} as cell, service_set, period from {{ set_period_pairs() }} as pairs)
         -- two set/period pairs with the same hash would be merged: stop rather than miscount
         qualify case when count(*) over (partition by cell) > 1
                      then error('int_person_periods: hash collision between service set/period pairs') else true end
@@ -18,11 +25,11 @@ select c.cell, m.indicator_code, c.period
     inner join {{ ref('int_service_sets') }} as m on m.service_set = c.service_set
 {%- endmacro %}
 
-{% macro spark__cells_free_of_collisions(services) -%}
+{% macro spark__cells_free_of_collisions() -%}
 select c.cell, m.indicator_code, c.period
     from (
         select cell, service_set, period, count(*) over (partition by cell) as pairs_with_cell
-        from (select distinct {{ hash_key('service_set', 'period') }} as cell, service_set, period from {{ services }}) as d
+        from (select distinct {{ hash_key('service_set', 'period') }} as cell, service_set, period from {{ set_period_pairs() }} as pairs) as d
     ) as c
     inner join {{ ref('int_service_sets') }} as m on m.service_set = c.service_set
     where case when c.pairs_with_cell > 1

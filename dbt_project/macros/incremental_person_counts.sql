@@ -150,3 +150,61 @@ delete from {{ this }}
 select 1
 {% endif %}
 {% endmacro %}
+
+{#- The body of int_provenance_services_by_cell over the rows of `indicator_services` (a relation or parenthesised
+    query with int_indicator_services' columns). Distinct persons as two plain aggregations (persons per cell and
+    file, then counted): they spill to disk beyond DuckDB's memory limit, where count(distinct) per group ran out
+    of memory at scale 10. A person with one winning service (int_services.only_service_of_person) is one row of
+    one file in each of their cells: their rows are counted as persons directly, and only the others' rows are
+    grouped by person (at scale 10 47.5M of the 93.0M set-period rows; as in int_person_periods). -#}
+{% macro provenance_service_counts(indicator_services) %}
+with services_by_person as (
+    select {{ hash_key('i.service_set', 'i.period') }} as cell, i.file_id, i.person_id, count(*) as n
+    from {{ indicator_services }} as i
+    where coalesce(i.only_service_of_person, false) = false
+    group by {{ hash_key('i.service_set', 'i.period') }}, i.file_id, i.person_id
+)
+select cell, file_id, cast(sum(rows_counted) as bigint) as rows_counted, cast(sum(units_counted) as bigint) as units_counted
+from (
+    select cell, file_id, sum(n) as rows_counted, count(*) as units_counted
+    from services_by_person
+    group by cell, file_id
+    union all
+    select {{ hash_key('i.service_set', 'i.period') }} as cell, i.file_id, count(*) as rows_counted, count(*) as units_counted
+    from {{ indicator_services }} as i
+    where i.only_service_of_person
+    group by {{ hash_key('i.service_set', 'i.period') }}, i.file_id
+) as parts
+group by cell, file_id
+{% endmacro %}
+
+{# pre-hook of int_provenance_services_by_cell: as int_person_periods' (the touched persons' counts now minus before,
+   plus the kept rows of the (cell, file) pairs that change, taken out of the table) #}
+{% macro mark_touched_provenance_cells() %}
+{% if person_records_delta_given() %}
+{% set changes_table = sibling(this.identifier ~ '__touched_changes') %}
+create or replace table {{ changes_table }} as
+with now_counts as (
+    {{ provenance_service_counts(touched_indicator_services(touched_services_now())) }}
+),
+before_counts as (
+    {{ provenance_service_counts(touched_indicator_services(sibling('int_services__touched_removed'))) }}
+),
+changes as (
+    select * from now_counts
+    union all
+    select cell, file_id, -rows_counted as rows_counted, -units_counted as units_counted from before_counts
+)
+select * from changes
+union all
+select e.*
+from {{ this }} as e
+where exists (select 1 from changes as c where c.cell = e.cell and c.file_id = e.file_id);
+delete from {{ this }} as e
+where exists (select 1 from {{ changes_table }} as c where c.cell = e.cell and c.file_id = e.file_id)
+{% elif is_incremental() %}
+delete from {{ this }}
+{% else %}
+select 1
+{% endif %}
+{% endmacro %}

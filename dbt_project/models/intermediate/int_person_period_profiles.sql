@@ -12,7 +12,7 @@ with profiles as (
     group by cell, sex_code, age_band_code, case_category_code
 ),
 cells as (
-    {{ cells_free_of_collisions(ref('int_indicator_services')) }}
+    {{ cells_free_of_collisions() }}
 )
 select
     c.indicator_code,

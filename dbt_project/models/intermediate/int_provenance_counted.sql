@@ -5,50 +5,22 @@
 -- (services of each service set and period, given to the set's indicators) and int_indicator_projects
 -- (projects of each indicator), with the period condition of int_indicator_period_values.
 --
--- Services are counted by integer keys (the cost of this model is in this part: ~11M service-period rows
--- at demo scale): each winning service's file as int_services' file_id (a hash of the file name, mapped back
+-- Services are counted by integer keys, per cell and file in int_provenance_services_by_cell (the costly part:
+-- ~93M service-period rows at scale 10, kept between builds): each winning service's file as int_services' file_id (a hash of the file name, mapped back
 -- as ben_files here; tests/assert_beneficiary_file_ids_unique.sql: no two names share one), and (service set, period) as int_person_periods' hashed `cell`, checked free
 -- of collisions and given to the set's indicators by the same macro. Superseded rows are looked for only
 -- among the services delivered more than once (int_services.versions_delivered).
--- Built after the person-period models: at scale 10 the two heaviest models side by side (dbt runs two
--- threads) overflowed DuckDB's memory limit ("Out of Memory Error" in int_person_periods).
--- depends_on: {{ ref('int_dimension_periods') }}
 -- The winning services (stg_lake__beneficiaries) are named in each part, not through one CTE: DuckDB keeps a
 -- CTE read twice in memory, whole, and at scale 10 that ran out of memory beside the other dbt thread.
 with ben_files as (
     {{ beneficiary_file_ids() }}
 ),
 cells as (
-    {{ cells_free_of_collisions(ref('int_indicator_services')) }}
-),
--- distinct persons as two plain aggregations (persons per cell and file, then counted): they spill to disk
--- beyond DuckDB's memory limit, where count(distinct) per group ran out of memory at scale 10. A person with
--- one winning service (int_services.only_service_of_person) is one row of one file in each of their cells:
--- their rows are counted as persons directly, and only the others' rows are grouped by person (at scale 10
--- 47.5M of the 93.0M set-period rows; as in int_person_periods).
-services_by_person as (
-    select {{ hash_key('i.service_set', 'i.period') }} as cell, i.file_id, i.person_id, count(*) as n
-    from {{ ref('int_indicator_services') }} as i
-    where coalesce(i.only_service_of_person, false) = false
-    group by {{ hash_key('i.service_set', 'i.period') }}, i.file_id, i.person_id
-),
-services_by_cell as (
-    select cell, file_id, sum(rows_counted) as rows_counted, sum(units_counted) as units_counted
-    from (
-        select cell, file_id, sum(n) as rows_counted, count(*) as units_counted
-        from services_by_person
-        group by cell, file_id
-        union all
-        select {{ hash_key('i.service_set', 'i.period') }} as cell, i.file_id, count(*) as rows_counted, count(*) as units_counted
-        from {{ ref('int_indicator_services') }} as i
-        where i.only_service_of_person
-        group by {{ hash_key('i.service_set', 'i.period') }}, i.file_id
-    ) as parts
-    group by cell, file_id
+    {{ cells_free_of_collisions() }}
 ),
 services_counted as (
     select c.indicator_code, c.period, f.file_name, v.rows_counted, v.units_counted
-    from services_by_cell as v
+    from {{ ref('int_provenance_services_by_cell') }} as v
     inner join cells as c on c.cell = v.cell
     inner join ben_files as f on f.file_id = v.file_id
 ),
