@@ -108,6 +108,28 @@ def keep_partial_parse(run_target: Path, project_target: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
+KEPT_RUN_TARGETS = 10
+
+
+def prune_run_targets(run_target: Path, project_target: Path, keep: int = KEPT_RUN_TARGETS) -> None:
+    """Remove the target folders of earlier builds (`<asset>-<run>-<hash>`, one per dbt invocation, ~15 MB
+    each at any scale: the manifest, run_results.json, the compiled SQL and dbt.log), keeping the `keep` most
+    recent and this build's. Without it a daily refresh left ~5 GB a year in dbt_project/target/."""
+    run_target = run_target.resolve()
+    prefix = run_target.name.split("-")[0] + "-"
+    try:
+        earlier = [
+            d
+            for d in project_target.iterdir()
+            if d.is_dir() and d.name.startswith(prefix) and d.resolve() != run_target
+        ]
+        earlier.sort(key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for d in earlier[max(0, keep - 1) :]:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 EDITIONS = dg.AssetKey(["editions"])
 
 
@@ -223,6 +245,7 @@ def review_dbt_assets(
             dbt_project(),
         )
         keep_partial_parse(invocation.target_path, Path(dbt_project().project_dir) / dbt_project().target_path)
+        prune_run_targets(invocation.target_path, Path(dbt_project().project_dir) / dbt_project().target_path)
     except Exception as e:
         # a failed build (disk full, a failing test) leaves nothing behind: no build file, no build database
         discard_build_file(settings)
