@@ -223,14 +223,17 @@ def count_rows(folder: Path) -> int:
 
 
 def write_increment(raw: Path, rows: int) -> Path:
-    """One new beneficiaries delivery of `rows` new services: rows of the existing deliveries (in file
-    order) under new service_ids, extracted a day after the latest delivery. Valid rows stay valid."""
+    """One new beneficiaries delivery of `rows` new services, dated in the latest year (a monthly delivery,
+    issue 17): rows of the existing deliveries in reverse file-name order (the generator names them
+    `beneficiaries_<year>_...`, so the latest year's first) under new service_ids, their dates and persons
+    kept. Valid rows stay valid. (Before 2026-12-07's twelfth run the rows came in file-name order: the
+    earliest year's.)"""
     out = raw / "beneficiaries" / INCREMENT_NAME
     written = 0
     with open(out, "w", newline="", encoding="utf-8") as fo:
         w = csv.writer(fo, lineterminator="\n")
         header_out = None
-        for p in sorted((raw / "beneficiaries").glob("beneficiaries_*.csv")):
+        for p in sorted((raw / "beneficiaries").glob("beneficiaries_*.csv"), reverse=True):
             if written >= rows:
                 break
             with open(p, newline="", encoding="utf-8-sig", errors="strict") as fi:
