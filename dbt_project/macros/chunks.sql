@@ -25,3 +25,13 @@
     {%- set n = run_query('select count(*) from ' ~ built).columns[0].values()[0] | int -%}
     {{ return([1, (n + per_chunk - 1) // per_chunk] | max) }}
 {% endmacro %}
+
+{#- How many parts of at most `per_part` rows the relation's rows make (int_services' windows), at least 1.
+    Counted when the model runs; when it is only parsed, or in a unit test (whose inputs are fixtures), 1. -#}
+{% macro rows_in_parts(relation, per_part) %}
+    {%- if not execute or model.resource_type != 'model' -%}
+        {{ return(1) }}
+    {%- endif -%}
+    {%- set n = run_query('select count(*) from ' ~ relation).columns[0].values()[0] | int -%}
+    {{ return([1, (n + (per_part | int) - 1) // (per_part | int)] | max) }}
+{% endmacro %}

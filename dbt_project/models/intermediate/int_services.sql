@@ -39,6 +39,7 @@
     {{ exceptions.raise_compiler_error('int_services: person_id_bits must be 1..63, not ' ~ bits) }}
 {% endif %}
 {% set stg = ref('stg_lake__beneficiaries') %}
+{% set parts = rows_in_parts(stg, var('services_per_window_part', 17000000)) %}
 {% if build_delta_given() %}
 {% set scope %}(select * from {{ stg }} where service_id in (select service_id from {{ touched_person_services_relation() }})){% endset %}
 {% else %}
@@ -69,7 +70,14 @@ renumbered as (
 -- its person's only one when it is the only service of its hash: keys that share a hash are counted together,
 -- so a service is only called its person's only one when it is, and a doubt costs an aggregation, never a
 -- wrong count.
+--
+-- Computed in `parts` parts, each over the hashes of one residue (every hash lies in exactly one part): at scale
+-- 30 (49.9M services) the windows over all services in one part ran out of DuckDB's default 1000MB ("Out of
+-- Memory Error"); one part of scale 10's 16.6M passes. So one part per `services_per_window_part` services of
+-- the winning versions (var, default 17,000,000: scale 10 in one part as measured, scale 30 in three).
 recency as (
+    {% for k in range(parts) %}
+    {% if not loop.first %}union all{% endif %}
     select
         service_id,
         cast(row_number() over by_person as bigint) as recency,
@@ -77,8 +85,10 @@ recency as (
     from (
         select service_id, service_date, {{ person_hash('person_key', bits) }} as person_hash
         from {{ scope }}
+        {% if parts > 1 %}where {{ person_hash('person_key', bits) }} % {{ parts }} = {{ k }}{% endif %}
     ) as h
     window by_person as (partition by person_hash order by service_date, service_id)
+    {% endfor %}
 )
 select
     s.service_id,
