@@ -49,11 +49,20 @@
 -- keys per id is exact, like the min(key) <> max(key) per id over every row that it replaces, and cheaper:
 -- the strings are deduplicated once and the count is over integers, where min/max kept two 64-character
 -- strings per group (at scale 10 the query alone: 4.3 s against 9.1 s; docs/performance.md).
+-- In `parts` parts by person hash, as recency below (a hash's keys all lie in one part): at scale 30 (34.6M
+-- distinct keys) the aggregate in one part ran out of DuckDB's default 1000MB; in three it takes ~22 s.
 with shared_ids as (
+    {% for k in range(parts) %}
+    {% if not loop.first %}union all{% endif %}
     select {{ person_hash('person_key', bits) }} as person_id
-    from (select distinct person_key from {{ scope }}) as k
+    from (
+        select distinct person_key
+        from {{ scope }}
+        {% if parts > 1 %}where {{ person_hash('person_key', bits) }} % {{ parts }} = {{ k }}{% endif %}
+    ) as k
     group by {{ person_hash('person_key', bits) }}
     having count(*) > 1
+    {% endfor %}
 ),
 renumbered as (
     select person_key, -cast(row_number() over (order by person_key) as bigint) as person_id
@@ -71,10 +80,10 @@ renumbered as (
 -- so a service is only called its person's only one when it is, and a doubt costs an aggregation, never a
 -- wrong count.
 --
--- Computed in `parts` parts, each over the hashes of one residue (every hash lies in exactly one part): at scale
--- 30 (49.9M services) the windows over all services in one part ran out of DuckDB's default 1000MB ("Out of
--- Memory Error"); one part of scale 10's 16.6M passes. So one part per `services_per_window_part` services of
--- the winning versions (var, default 17,000,000: scale 10 in one part as measured, scale 30 in three).
+-- Computed in `parts` parts, each over the hashes of one residue (every hash lies in exactly one part), one part
+-- per `services_per_window_part` winning services (var, default 17,000,000: scale 10 in one part as measured,
+-- scale 30 in three), so that each part's aggregates fit DuckDB's default 1000MB at any volume; with
+-- the shared ids in one part, the scale-30 build ran out of memory (docs/performance.md).
 recency as (
     {% for k in range(parts) %}
     {% if not loop.first %}union all{% endif %}
