@@ -27,10 +27,26 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="after the full refresh, a refresh after one new file of 1%% of the beneficiaries rows, then one with nothing new",
     )
+    ap.add_argument(
+        "--again",
+        type=int,
+        metavar="N",
+        help="no full refresh: on the work folder of the last run at this scale, one more +1%% file (the N-th, "
+        "service ids prefixed BENCH<N>-), then a refresh; repeats the incremental path without the full refresh",
+    )
     args = ap.parse_args(argv)
     cache = args.cache.resolve()
     raw = ensure_extracts(cache, args.scale)
     work = cache / f"run-scale{args.scale:g}"
+    if args.again:
+        rows = round(0.01 * count_rows(raw / "beneficiaries"))
+        write_increment(work / "raw", rows, f"zz_bench_increment_1pct_{args.again}.csv", f"BENCH{args.again}-")
+        print(f"+1% file {args.again}: {rows:,} beneficiaries rows", flush=True)
+        inc = run_refresh(
+            f"refresh after +1% file {args.again}", work, f"increment_{args.again}_refresh.log", args.memory_limit
+        )
+        show(inc)
+        return inc.returncode
     shutil.rmtree(work, ignore_errors=True)
     link_tree(raw, work / "raw")
     (work / "dagster_home").mkdir(parents=True)

@@ -222,13 +222,13 @@ def count_rows(folder: Path) -> int:
     return n
 
 
-def write_increment(raw: Path, rows: int) -> Path:
+def write_increment(raw: Path, rows: int, name: str = INCREMENT_NAME, prefix: str = "BENCH-") -> Path:
     """One new beneficiaries delivery of `rows` new services, dated in the latest year (a monthly delivery,
     issue 17): rows of the existing deliveries in reverse file-name order (the generator names them
     `beneficiaries_<year>_...`, so the latest year's first) under new service_ids, their dates and persons
     kept. Valid rows stay valid. (Before 2026-12-07's twelfth run the rows came in file-name order: the
-    earliest year's.)"""
-    out = raw / "beneficiaries" / INCREMENT_NAME
+    earliest year's.) Another `name` and service_id `prefix` make a further such delivery."""
+    out = raw / "beneficiaries" / name
     written = 0
     with open(out, "w", newline="", encoding="utf-8") as fo:
         w = csv.writer(fo, lineterminator="\n")
@@ -252,7 +252,7 @@ def write_increment(raw: Path, rows: int) -> Path:
                         if len(rec) != len(header):
                             continue
                         row = [rec[idx[c]] for c in header_out]
-                        row[header_out.index("service_id")] = "BENCH-" + row[header_out.index("service_id")]
+                        row[header_out.index("service_id")] = prefix + row[header_out.index("service_id")]
                         w.writerow(row)
                         written += 1
                         if written >= rows:
