@@ -73,15 +73,9 @@
 {% macro person_period_key_matches(a, b) -%}
 {{ a }}.cell = {{ b }}.cell
     and {{ a }}.person_id is not distinct from {{ b }}.person_id
-    and {{ a }}.sex_code is not distinct from {{ b }}.sex_code
-    and {{ a }}.age_band_code is not distinct from {{ b }}.age_band_code
-    and {{ a }}.case_category_code is not distinct from {{ b }}.case_category_code
-    and {{ a }}.sex_codes = {{ b }}.sex_codes
-    and {{ a }}.age_band_codes = {{ b }}.age_band_codes
-    and {{ a }}.country_of_service_min = {{ b }}.country_of_service_min
-    and {{ a }}.country_of_service_max = {{ b }}.country_of_service_max
-    and {{ a }}.destination_country_min = {{ b }}.destination_country_min
-    and {{ a }}.destination_country_max = {{ b }}.destination_country_max
+    {%- for column in person_period_profile() %}
+    and {{ a }}.{{ column }} is not distinct from {{ b }}.{{ column }}
+    {%- endfor %}
 {%- endmacro %}
 
 {# pre-hook of int_person_periods: in a delta build, the touched persons, and the changes to the groups (their
@@ -109,10 +103,7 @@ before_groups as (
 changes as (
     select * from now_groups
     union all
-    select
-        cell, person_id, -persons as persons, -records as records, sex_code, age_band_code, case_category_code,
-        sex_codes, age_band_codes, country_of_service_min, country_of_service_max, destination_country_min,
-        destination_country_max
+    select cell, person_id, -persons as persons, -records as records, {{ person_period_profile() | join(', ') }}
     from before_groups
 )
 select * from changes
@@ -122,10 +113,8 @@ from {{ this }} as e
 where exists (select 1 from changes as c where {{ person_period_key_matches('c', 'e') }});
 delete from {{ this }} as e
 where exists (select 1 from {{ person_count_helper('touched_changes') }} as c where {{ person_period_key_matches('c', 'e') }})
-{% elif is_incremental() %}
-delete from {{ this }}
 {% else %}
-select 1
+{{ every_row_replaced() }}
 {% endif %}
 {% endmacro %}
 
@@ -144,10 +133,8 @@ select 1
 {% macro mark_touched_person_records() %}
 {% if person_records_delta_given() %}
 delete from {{ this }} where person_id in (select person_id from {{ person_count_helper('touched_ids') }})
-{% elif is_incremental() %}
-delete from {{ this }}
 {% else %}
-select 1
+{{ every_row_replaced() }}
 {% endif %}
 {% endmacro %}
 
@@ -202,9 +189,7 @@ from {{ this }} as e
 where exists (select 1 from changes as c where c.cell = e.cell and c.file_id = e.file_id);
 delete from {{ this }} as e
 where exists (select 1 from {{ changes_table }} as c where c.cell = e.cell and c.file_id = e.file_id)
-{% elif is_incremental() %}
-delete from {{ this }}
 {% else %}
-select 1
+{{ every_row_replaced() }}
 {% endif %}
 {% endmacro %}

@@ -91,17 +91,15 @@ select
     kept_person_id as person_id,
     cast(count(*) as bigint) as persons,
     cast(sum(n_records) as bigint) as records,
-    sex_code,
-    age_band_code,
-    case_category_code,
-    sex_codes,
-    age_band_codes,
-    country_of_service_min,
-    country_of_service_max,
-    destination_country_min,
-    destination_country_max
+    {{ person_period_profile() | join(', ') }}
 from kept
-group by
-    cell, kept_person_id, sex_code, age_band_code, case_category_code, sex_codes, age_band_codes,
-    country_of_service_min, country_of_service_max, destination_country_min, destination_country_max
+group by cell, kept_person_id, {{ person_period_profile() | join(', ') }}
 {% endmacro %}
+
+{#- The columns besides cell and person_id that make a group of int_person_periods: the codes of a one-valued
+    person's profile and the packed or extreme codes of the breakdowns (nullable: case_category_code, sex_code,
+    age_band_code). A group is (cell, person_id, these). -#}
+{% macro person_period_profile() -%}
+{{ return(['sex_code', 'age_band_code', 'case_category_code', 'sex_codes', 'age_band_codes', 'country_of_service_min',
+           'country_of_service_max', 'destination_country_min', 'destination_country_max']) }}
+{%- endmacro %}

@@ -43,19 +43,9 @@ select
     person_id,
     cast(sum(persons) as bigint) as persons,
     cast(sum(records) as bigint) as records,
-    sex_code,
-    age_band_code,
-    case_category_code,
-    sex_codes,
-    age_band_codes,
-    country_of_service_min,
-    country_of_service_max,
-    destination_country_min,
-    destination_country_max
+    {{ person_period_profile() | join(', ') }}
 from {{ person_count_helper('touched_changes') }}
-group by
-    cell, person_id, sex_code, age_band_code, case_category_code, sex_codes, age_band_codes,
-    country_of_service_min, country_of_service_max, destination_country_min, destination_country_max
+group by cell, person_id, {{ person_period_profile() | join(', ') }}
 having sum(persons) > 0
 {% else %}
 {{ person_period_groups(ref('int_indicator_services'), person_period_chunks('int_services')) }}
