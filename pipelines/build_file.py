@@ -13,7 +13,7 @@ deliveries are recomputed and the rest are kept (models/staging/stg_lake__benefi
 Without a marker that matches (first refresh, new code, a build that failed or was killed), the build
 database starts empty and everything is rebuilt from the lake. A partial refresh (a selection of assets)
 starts from a copy of the published warehouse, is given no delta (the winning versions it builds are all
-decided again) and leaves no marker. A refresh that fails removes the build
+decided again) and leaves a marker that only says so. A refresh that fails removes the build
 database and the build file. Both are written in the DuckDB storage format of `Settings.storage_version`
 (REVIEW_DUCKDB_STORAGE_VERSION), which analysts' CLIs read. On Spark dbt builds Parquet tables under
 `Settings.spark_dir` and the publish step copies them into a build file.
@@ -134,6 +134,10 @@ def prepare_build(settings: Settings, full_refresh: bool) -> tuple[str, list[lis
     marker_path.unlink(missing_ok=True)  # a build in progress, or killed, leaves the database untrusted
     if not full_refresh:  # dbt is given no delta (defs/dbt.py): every winning version is decided again
         discard_state(settings)
+        from pipelines.ingest_lake import write_json_atomic
+
+        # never a basis for an incremental build (no identity); says why the next full refresh rebuilds all
+        write_json_atomic({"partial": True}, marker_path)
         if settings.warehouse.exists():
             shutil.copyfile(settings.warehouse, state)
             return "partial: from a copy of the published warehouse", None
@@ -141,7 +145,9 @@ def prepare_build(settings: Settings, full_refresh: bool) -> tuple[str, list[lis
         return "partial: from an empty database (nothing published yet)", None
     current = loaded_deliveries(settings)
     reason = "no earlier build"
-    if marker is not None and state.exists():
+    if marker is not None and marker.get("partial"):
+        reason = "the last build was partial: a selection of assets, built from a copy of the published warehouse"
+    elif marker is not None and state.exists():
         if marker.get("identity") != _state_identity(settings):
             reason = "the code, engine, storage format or DuckDB changed since the last build"
         else:
@@ -166,40 +172,38 @@ def prepare_build(settings: Settings, full_refresh: bool) -> tuple[str, list[lis
     return f"full: everything rebuilt from the lake ({reason})", current
 
 
+def _drop_tables(path: Path, name_like: str) -> list[tuple[str, str]]:
+    """Drop the tables of the DuckDB file `path` whose name is LIKE `name_like` (escape character backslash),
+    then checkpoint. Returns their (schema, table)."""
+    con = duckdb.connect(str(path))
+    try:
+        found = con.execute(
+            "select schema_name, table_name from duckdb_tables() where table_name like ? escape '\\'", [name_like]
+        ).fetchall()
+        for schema, table in found:
+            con.execute(f'drop table "{schema}"."{table}"')
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return found
+
+
 def finish_build(settings: Settings, deliveries: list[list[str]] | None) -> list[str]:
     """After a build that passed: the build database checkpointed and copied to the build file (which the
     publish step renames onto the warehouse), and, for a full refresh (`deliveries`: what it was built
     from, prepare_build's), its marker written. Returns the models this build recomputed in part (those that
     left helper tables `<model>__touched*`; the others were rebuilt whole), for the log."""
     state, _, marker_path, _ = _state_files(settings)
-    con = duckdb.connect(str(state))
-    try:
-        # the lists of touched services and persons an incremental build keeps while it runs (macros/
-        # incremental_versions.sql) are not part of what is published
-        helpers = con.execute(
-            "select schema_name, table_name from duckdb_tables() where table_name like '%\\_\\_touched%' escape '\\'"
-        ).fetchall()
-        for schema, table in helpers:
-            con.execute(f'drop table "{schema}"."{table}"')
-        con.execute("checkpoint")
-    finally:
-        con.close()
+    # the lists of touched services and persons an incremental build keeps while it runs (macros/
+    # incremental_versions.sql) are not part of what is published
+    helpers = _drop_tables(state, "%\\_\\_touched%")
     in_part = sorted({table.split("__touched")[0] for _, table in helpers})
     discard_build_file(settings)
     tmp = settings.build_path.with_name(settings.build_path.name + ".tmp")
     shutil.copyfile(state, tmp)
     # what the build database keeps for the next build (macros/incremental_person_counts.sql: `__kept_*`, the
     # basis the person counts were built on) stays in it, not in what is published
-    con = duckdb.connect(str(tmp))
-    try:
-        kept = con.execute(
-            "select schema_name, table_name from duckdb_tables() where table_name like '%\\_\\_kept\\_%' escape '\\'"
-        ).fetchall()
-        for schema, table in kept:
-            con.execute(f'drop table "{schema}"."{table}"')
-        con.execute("checkpoint")
-    finally:
-        con.close()
+    _drop_tables(tmp, "%\\_\\_kept\\_%")
     os.replace(tmp, settings.build_path)
     if deliveries is not None:
         from pipelines.ingest_lake import write_json_atomic
