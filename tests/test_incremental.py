@@ -178,7 +178,13 @@ def differences(incremental: Path, full: Path) -> list[str]:
 
 # the models an incremental build recomputes in part (each leaves helper tables; int_dimension_records follows
 # int_person_periods): the rest are rebuilt whole
-PARTLY_RECOMPUTED = ["int_person_periods", "int_provenance_services_by_cell", "int_services", "stg_lake__beneficiaries"]
+PARTLY_RECOMPUTED = [
+    "int_person_periods",
+    "int_plausibility_repeated_keys",
+    "int_provenance_services_by_cell",
+    "int_services",
+    "stg_lake__beneficiaries",
+]
 
 
 def recomputed_in_part(tree: Tree, run_id: str) -> list[str]:
@@ -265,6 +271,13 @@ def test_partial_refresh_decides_every_winning_version_again(tmp_path):
     assert result.success
     assert build_how(tree, result.run_id).startswith("partial: from a copy of the published warehouse")
     assert tree.pre_consular_2009() == 5
+    # the next whole refresh cannot trust a partial build's database and says why it rebuilds everything
+    run = tree.refresh()
+    assert run.success, run.errors
+    assert build_how(tree, run.run_id).startswith(
+        "full: everything rebuilt from the lake (the last build was partial: a selection of assets"
+    ), build_how(tree, run.run_id)
+    assert tree.pre_consular_2009() == 5
 
 
 def test_person_counts_rebuilt_whole_when_project_points_change(tmp_path):
@@ -293,8 +306,71 @@ def test_person_counts_rebuilt_whole_when_project_points_change(tmp_path):
     run = tree.refresh(**env)
     assert run.success, run.errors
     assert build_how(tree, run.run_id).startswith("incremental: from the last build")
-    assert recomputed_in_part(tree, run.run_id) == ["int_services", "stg_lake__beneficiaries"]
+    assert recomputed_in_part(tree, run.run_id) == [
+        "int_plausibility_repeated_keys",
+        "int_services",
+        "stg_lake__beneficiaries",
+    ]
     assert tree.query("select count(*) from duckdb_tables() where table_name like '%\\_\\_kept%' escape '\\'") == [(0,)]
+    incremental = tmp_path / "incremental.duckdb"
+    shutil.copyfile(tree.warehouse, incremental)
+    tree.warehouse.with_name(tree.warehouse.name + ".state.json").unlink()
+    run = tree.refresh(**env, REVIEW_ALWAYS_REBUILD="1")
+    assert run.success, run.errors
+    assert differences(incremental, tree.warehouse) == []
+
+
+def test_repeated_keys_follow_rekeyed_deliveries(tmp_path):
+    """The duplicate rules' repeated keys (int_plausibility_repeated_keys, incremental): b01 holds S1, S2 (person
+    C2) and S3; b02 re-delivers S1 and S2 under new ids R1 and R2 with the same person, type, date and
+    country. Counted by hand:
+    - after b02: two keys held twice (S1 = R1, S2 = R2); S3 alone;
+    - b01 corrected in place, S2 a day later: S2 no longer agrees with R2, one key (S1 = R1);
+    - b02 deleted: no key.
+    Each step is built from the last (the keys of the winners removed are counted again: the step that
+    removes R1 and R2 fails without them), and the last must equal a full rebuild."""
+    env = {"REVIEW_ALLOW_SHRINK": "1"}
+    tree = Tree(tmp_path / "rekeyed's")
+    tree.minimal(women=0)
+    (tree.raw / "beneficiaries" / "b1.csv").unlink()
+    kind = SERVICE_TYPES[0]
+
+    def row(service: str, person: str, date: str, stamp: str) -> str:
+        return f"{service},{person},,F,{kind},{date},FRA,USA,,AB.0001,{stamp}\n"
+
+    def b01(s2_date: str) -> str:
+        stamp = "2010-01-01T00:00:00Z"
+        return (
+            row("S1", "C1", "2008-03-01", stamp)
+            + row("S2", "C2", s2_date, stamp)
+            + row("S3", "C1", "2009-05-01", stamp)
+        )
+
+    def repeated() -> list[tuple]:
+        return tree.query("select services from intermediate.int_plausibility_repeated_keys order by 1")
+
+    tree.write("beneficiaries", "b01.csv", HEADER, b01("2008-04-01"))
+    run = tree.refresh(**env)
+    assert run.success, run.errors
+    assert repeated() == []
+
+    stamp = "2010-01-05T00:00:00Z"
+    tree.write(
+        "beneficiaries", "b02.csv", HEADER, row("R1", "C1", "2008-03-01", stamp) + row("R2", "C2", "2008-04-01", stamp)
+    )
+    steps = [
+        ("b02 added", lambda: None, [(2,), (2,)]),
+        ("b01 corrected", lambda: tree.write("beneficiaries", "b01.csv", HEADER, b01("2008-04-02")), [(2,)]),
+        ("b02 deleted", lambda: (tree.raw / "beneficiaries" / "b02.csv").unlink(), []),
+    ]
+    for where, change, expected in steps:
+        change()
+        run = tree.refresh(**env)
+        assert run.success, (where, run.errors)
+        assert build_how(tree, run.run_id).startswith("incremental: from the last build"), where
+        assert "int_plausibility_repeated_keys" in recomputed_in_part(tree, run.run_id), where
+        assert repeated() == expected, where
+
     incremental = tmp_path / "incremental.duckdb"
     shutil.copyfile(tree.warehouse, incremental)
     tree.warehouse.with_name(tree.warehouse.name + ".state.json").unlink()

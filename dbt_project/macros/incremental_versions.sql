@@ -43,11 +43,12 @@ select k.service_id
 from {{ this }} as k
 where k.file_name in (select file_name from {{ build_delta() }} where change = 'removed')
     or (k.versions_delivered > 1 and exists (select 1 from {{ build_delta() }} where change = 'removed'));
+-- the duplicate rules' keys of the winners removed here (models/intermediate/plausibility/int_plausibility_repeated_keys.sql)
+create or replace table {{ sibling(this.identifier ~ '__touched_agree_keys') }} as
+select distinct agree_key from {{ this }} where service_id in (select service_id from {{ touched_services_relation(this) }});
 delete from {{ this }} where service_id in (select service_id from {{ touched_services_relation(this) }})
-{% elif is_incremental() %}
-delete from {{ this }}
 {% else %}
-select 1
+{{ every_row_replaced() }}
 {% endif %}
 {% endmacro %}
 
@@ -102,10 +103,8 @@ where service_id in (select service_id from {{ touched }})
     or service_id in (select service_id from {{ touched_person_services_relation() }});
 delete from {{ this }}
 where service_id in (select service_id from {{ sibling('int_services__touched_removed') }})
-{% elif is_incremental() %}
-delete from {{ this }}
 {% else %}
-select 1
+{{ every_row_replaced() }}
 {% endif %}
 {% endmacro %}
 
@@ -114,3 +113,38 @@ select 1
 {% macro person_id_bits() -%}
 {{ return(var('person_id_bits', env_var('REVIEW_PERSON_ID_BITS', '63')) | int) }}
 {%- endmacro %}
+
+{#- the tail of the incremental models' pre-hooks when the build is not given a delta: an existing table loses
+    every row (the model then appends them all again); a first build has nothing to delete -#}
+{% macro every_row_replaced() -%}
+{% if is_incremental() %}delete from {{ this }}{% else %}select 1{% endif %}
+{%- endmacro %}
+
+{#- int_plausibility_repeated_keys: true when stg_lake__beneficiaries was built from a delta in this build (it left
+    the keys of the winners it removed) -#}
+{% macro agree_keys_delta_given() %}
+{% if not execute or target.type != 'duckdb' or not build_delta_given() %}
+    {{ return(false) }}
+{% endif %}
+{% set winners = ref('stg_lake__beneficiaries') %}
+{% set found = run_query(
+    "select count(*) from duckdb_tables() where database_name = '" ~ winners.database ~ "' and schema_name = '"
+    ~ winners.schema ~ "' and table_name = '" ~ winners.identifier ~ "__touched_agree_keys'"
+).columns[0].values()[0] | int %}
+{{ return(found == 1) }}
+{% endmacro %}
+
+{# pre-hook of int_plausibility_repeated_keys: the touched keys (of the winners removed and of those decided
+   again), and their rows deleted (the model counts them again) #}
+{% macro mark_touched_agree_keys() %}
+{% if agree_keys_delta_given() %}
+{% set winners = ref('stg_lake__beneficiaries') %}
+create or replace table {{ sibling(this.identifier ~ '__touched') }} as
+select agree_key from {{ winners.incorporate(path={"identifier": winners.identifier ~ '__touched_agree_keys'}) }}
+union
+select agree_key from {{ winners }} where service_id in (select service_id from {{ touched_services_relation(winners) }});
+delete from {{ this }} where agree_key in (select agree_key from {{ sibling(this.identifier ~ '__touched') }})
+{% else %}
+{{ every_row_replaced() }}
+{% endif %}
+{% endmacro %}

@@ -13,8 +13,10 @@
 ) }}
 {% set delivered = ref('stg_lake__beneficiaries_delivered') %}
 {% if build_delta_given() %}
-{% set touched_rows %}(select v.* from {{ delivered }} as v where v.service_id in (select service_id from {{ touched_services_relation(this) }})){% endset %}
-{{ latest_version(touched_rows, ['service_id'], lake_columns('beneficiaries')) }}
+{% set decided %}(select v.* from {{ delivered }} as v where v.service_id in (select service_id from {{ touched_services_relation(this) }})){% endset %}
 {% else %}
-{{ latest_version(delivered, ['service_id'], lake_columns('beneficiaries')) }}
+{% set decided = delivered %}
 {% endif %}
+-- with the duplicate rules' agree key (macros/service_agree_key.sql)
+select w.*, {{ service_agree_key('w.') }} as agree_key
+from ({{ latest_version(decided, ['service_id'], lake_columns('beneficiaries')) }}) as w
