@@ -81,7 +81,10 @@ def discard_state(settings: Settings) -> None:
 
 def _state_identity(settings: Settings) -> dict:
     """What a build database is valid for besides its deliveries: the code that built it (dbt project,
-    ingest, schemas: operations.code_fingerprint), the engine, the storage format and DuckDB's version."""
+    ingest, schemas: operations.code_fingerprint), the engine, the storage format and the versions of DuckDB
+    and dbt (an incremental build does not run the unit tests again: defs/dbt.py)."""
+    from importlib.metadata import version
+
     from pipelines.operations import code_fingerprint
 
     return {
@@ -89,6 +92,7 @@ def _state_identity(settings: Settings) -> dict:
         "engine": settings.dbt_target,
         "storage_version": settings.storage_version,
         "duckdb": duckdb.__version__,
+        "dbt": [version("dbt-core"), version("dbt-duckdb")],
         "person_id_bits": os.environ.get("REVIEW_PERSON_ID_BITS", ""),  # a test hook (macros/incremental_versions.sql)
     }
 

@@ -179,6 +179,8 @@ def differences(incremental: Path, full: Path) -> list[str]:
 # the models an incremental build recomputes in part (each leaves helper tables; int_dimension_records follows
 # int_person_periods): the rest are rebuilt whole
 PARTLY_RECOMPUTED = [
+    "int_dimension_record_counts",
+    "int_dimension_records",
     "int_person_periods",
     "int_plausibility_repeated_keys",
     "int_provenance_services_by_cell",
@@ -191,6 +193,17 @@ def recomputed_in_part(tree: Tree, run_id: str) -> list[str]:
     found = [e["recomputed_in_part"] for e in tree.events(run_id) if e["event"] == "build_finished"]
     assert len(found) == 1, found
     return found[0]
+
+
+def unit_tests_run(run_id: str) -> int:
+    """How many dbt unit tests the run's dbt build ran (its run_results.json, in the run's target folder)."""
+    import json
+
+    target = Path(__file__).resolve().parents[1] / "dbt_project" / "target"
+    found = list(target.glob(f"review_dbt_assets-{run_id[:7]}-*/run_results.json"))
+    assert len(found) == 1, found
+    results = json.loads(found[0].read_text())["results"]
+    return sum(1 for r in results if r["unique_id"].startswith("unit_test."))
 
 
 def build_how(tree: Tree, run_id: str) -> str:
@@ -228,6 +241,9 @@ def test_incremental_build_equals_full_rebuild(tmp_path, seed, person_id_bits):
         assert how.startswith("incremental: from the last build"), (where, how)
         # the project points, periods and service sets do not change here: the person counts are adjusted too
         assert recomputed_in_part(tree, run.run_id) == PARTLY_RECOMPUTED, where
+        # the code passed its unit tests in the build this one continues: not run again
+        assert unit_tests_run(run.run_id) == 0, where
+        assert "unit tests not run again" in how, where
         incremental = tmp_path / f"incremental-{len(done)}.duckdb"
         shutil.copyfile(tree.warehouse, incremental)
 
@@ -237,6 +253,7 @@ def test_incremental_build_equals_full_rebuild(tmp_path, seed, person_id_bits):
         assert run.success, (where, run.errors)
         assert build_how(tree, run.run_id).startswith("full: everything rebuilt from the lake"), where
         assert recomputed_in_part(tree, run.run_id) == [], where
+        assert unit_tests_run(run.run_id) > 20, where
         assert differences(incremental, tree.warehouse) == [], where
         shared = tree.query("select count(*) filter (where person_id < 0) from intermediate.int_services")[0][0]
         assert (shared > 0) == (person_id_bits == "3"), (where, shared)

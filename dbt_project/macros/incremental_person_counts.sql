@@ -132,6 +132,9 @@ select 1
 {# pre-hook of int_dimension_records: the touched persons' records removed (the model adds them as they are now) #}
 {% macro mark_touched_person_records() %}
 {% if person_records_delta_given() %}
+-- the touched persons' records as they were, for int_dimension_record_counts to subtract
+create or replace table {{ sibling('int_dimension_records__touched_removed') }} as
+select * from {{ this }} where person_id in (select person_id from {{ person_count_helper('touched_ids') }});
 delete from {{ this }} where person_id in (select person_id from {{ person_count_helper('touched_ids') }})
 {% else %}
 {{ every_row_replaced() }}
@@ -189,6 +192,67 @@ from {{ this }} as e
 where exists (select 1 from changes as c where c.cell = e.cell and c.file_id = e.file_id);
 delete from {{ this }} as e
 where exists (select 1 from {{ changes_table }} as c where c.cell = e.cell and c.file_id = e.file_id)
+{% else %}
+{{ every_row_replaced() }}
+{% endif %}
+{% endmacro %}
+
+{#- int_dimension_record_counts over the records `records` (a relation or parenthesised query with
+    int_dimension_records' columns): per cell, dimension and value code, distinct persons and records -#}
+{% macro dimension_record_counts(records) %}
+select cell, dim, code, cast(count(*) as bigint) as persons, cast(sum(n) as bigint) as records
+from (
+    {%- for d in breakdown_dimensions() %}
+    select cell, {{ loop.index }} as dim, {{ d }}_code as code, person_id, count(*) as n
+    from {{ records }}
+    where {{ d }}_several and {{ d }}_code is not null
+    group by cell, {{ d }}_code, person_id
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+) as by_person
+group by cell, dim, code
+{% endmacro %}
+
+{# the breakdown dimensions, in the order of their codes (int_dimension_record_counts.dim) #}
+{% macro breakdown_dimensions() -%}
+{{ return(['sex', 'age_band', 'country_of_service', 'destination_country']) }}
+{%- endmacro %}
+
+{# true (int_dimension_record_counts) when int_dimension_records replaced only the touched persons' records in
+   this build (it kept the removed ones) #}
+{% macro record_counts_delta_given() %}
+{% if not execute or target.type != 'duckdb' or not build_delta_given() %}
+    {{ return(false) }}
+{% endif %}
+{% set found = run_query(
+    "select count(*) from duckdb_tables() where database_name = '" ~ this.database ~ "' and schema_name = '"
+    ~ this.schema ~ "' and table_name = 'int_dimension_records__touched_removed'"
+).columns[0].values()[0] | int %}
+{{ return(found == 1) }}
+{% endmacro %}
+
+{# pre-hook of int_dimension_record_counts: the changes of the touched persons' counts (now minus before, plus
+   the kept rows of every value that changes, taken out of the table); the model sums them per value #}
+{% macro mark_touched_record_counts() %}
+{% if record_counts_delta_given() %}
+{% set changes_table = sibling(this.identifier ~ '__touched_changes') %}
+create or replace table {{ changes_table }} as
+with changes as (
+    {{ dimension_record_counts(
+        '(select * from ' ~ sibling('int_dimension_records') ~ ' where person_id in (select person_id from '
+        ~ person_count_helper('touched_ids') ~ '))'
+    ) }}
+    union all
+    select cell, dim, code, -persons, -records
+    from ({{ dimension_record_counts(sibling('int_dimension_records__touched_removed')) }}) as before
+)
+select * from changes
+union all
+select e.*
+from {{ this }} as e
+where exists (select 1 from changes as c where c.cell = e.cell and c.dim = e.dim and c.code = e.code);
+delete from {{ this }} as e
+where exists (select 1 from {{ changes_table }} as c where c.cell = e.cell and c.dim = e.dim and c.code = e.code)
 {% else %}
 {{ every_row_replaced() }}
 {% endif %}

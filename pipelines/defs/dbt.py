@@ -214,10 +214,16 @@ def review_dbt_assets(
             log_event(settings, run_id, "unchanged", message=msg, published_run=last["run_id"])
             return  # no materialization: the publish step and the pack are skipped
     deliveries = None
+    args = ["build"]
     if settings.on_spark:
         prepare_spark_build(settings)
     else:
         how, deliveries = prepare_build(settings, full_refresh=full)
+        if how.startswith("incremental"):
+            # A unit test's result depends only on the code and the engine's versions, which the build database's
+            # marker names: the build this one continues passed them with the same (pipelines/build_file.py).
+            args += ["--exclude-resource-type", "unit_test"]
+            how += "; unit tests not run again (passed with this code in the last build)"
         context.log.info(f"dbt build: {how}")
         log_event(settings, run_id, "build_started", how=how)
     # What the dbt process reads: the settings, the editions and rule versions, the acknowledgements.
@@ -231,7 +237,7 @@ def review_dbt_assets(
     fault_point("before_dbt")
     try:
         with process_env(env):
-            invocation = dbt.cli(["build"], context=context)  # starts the dbt process
+            invocation = dbt.cli(args, context=context)  # starts the dbt process
         # row counts, column schemas and column lineage on the materializations, read once dbt has exited
         # (pipelines/dbt_metadata.py)
         yield from with_table_metadata(

@@ -4,9 +4,9 @@
 -- Most persons have one value of a dimension in a period, on every record: they are counted from
 -- int_person_periods (the codes each person had). The others (several values, or for sex and age band
 -- some records without one: 8.7% of the person-periods of the demo data) are counted from their records,
--- once per value, from int_dimension_records.
+-- once per value, from int_dimension_records (counted in int_dimension_record_counts, kept between builds).
 {% set sexes, ages = sexes(), age_bands() %}
-{% set dims = ['sex', 'age_band', 'country_of_service', 'destination_country'] %}
+{% set dims = breakdown_dimensions() %}
 with person_periods as (
     select * from {{ ref('int_person_periods') }}
 ),
@@ -33,17 +33,7 @@ one_value as (
     {%- endfor %}
 ),
 several_values as (
-    select cell, dim, code, count(*) as persons, sum(n) as records
-    from (
-        {%- for d in dims %}
-        select cell, {{ loop.index }} as dim, {{ d }}_code as code, person_id, count(*) as n
-        from {{ ref('int_dimension_records') }}
-        where {{ d }}_several and {{ d }}_code is not null
-        group by cell, {{ d }}_code, person_id
-        {% if not loop.last %}union all{% endif %}
-        {%- endfor %}
-    )
-    group by cell, dim, code
+    select cell, dim, code, persons, records from {{ ref('int_dimension_record_counts') }}
 ),
 cells as (
     select distinct cell, indicator_code, period from {{ ref('int_person_period_profiles') }}
