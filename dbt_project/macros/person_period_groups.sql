@@ -3,8 +3,14 @@
   `indicator_services` (a relation or parenthesised query with int_indicator_services' columns), aggregated in
   `chunks` parts. A macro so that an incremental build computes the groups of the touched persons alone the same
   way (macros/incremental_person_counts.sql).
+
+  `merged_in_parts` (int_person_periods built whole on DuckDB): each part's groups are also merged by codes
+  within the part, so a merged group (one-valued persons, person_id NULL) may come out once per part, and the
+  model's post-hook merges those rows (merge_person_period_parts). Otherwise one last aggregate merges every
+  part's groups: at scale 30 (218M person rows, 23M groups of one several-valued person each) that aggregate
+  alone ran out of DuckDB's default 1000MB, and took 34 s of thread time (docs/performance.md).
 -#}
-{% macro person_period_groups(indicator_services, chunks) %}
+{% macro person_period_groups(indicator_services, chunks, merged_in_parts=false) %}
 -- not materialized: each part reads it again, filtered; materialised it would hold every row at once
 with coded as {{ cte_not_materialized() }}(
     select
@@ -23,14 +29,28 @@ with coded as {{ cte_not_materialized() }}(
         coalesce(destination_country_code, -1) as destination_country_code,
         only_service_of_person
     from {{ indicator_services }} as indicator_services
-),
+)
 -- One group per (cell, person). A person with one winning service (int_services.only_service_of_person) is
 -- one record in each of their cells: their rows are their groups as they are (at scale 10 45.5M of the 93.0M
 -- rows; the model 34-37 s -> 22 s alone). The others' rows are aggregated in `chunks` parts, each over the
 -- persons of one residue of person_id (every group lies in exactly one part): the groups of one part fit in
 -- memory, where one aggregate over all of them spilled and, at scale 30, ran out of 1200MB
 -- (docs/performance.md). A row whose flag is not true is aggregated (exact in every case).
-per_person as (
+{% if merged_in_parts and chunks > 1 %}
+{% for k in range(chunks) %}
+{% if not loop.first %}union all{% endif %}
+{{ person_period_merged(person_period_rows(chunks, k)) }}
+{% endfor %}
+{% else %}
+{{ person_period_merged(person_period_rows(chunks, none)) }}
+{% endif %}
+{% endmacro %}
+
+{#- the rows of `coded` (person_period_groups) of the persons of part `part` (every part when none), one per
+    (cell, person) -#}
+{% macro person_period_rows(chunks, part) %}
+{%- set in_part %}(person_id % {{ chunks }} + {{ chunks }}) % {{ chunks }}{% endset -%}
+(
     select
         cell,
         person_id,
@@ -43,7 +63,8 @@ per_person as (
         destination_country_code as destination_country_max
     from coded
     where only_service_of_person
-    {% for k in range(chunks) %}
+    {% if part is not none and chunks > 1 %}and {{ in_part }} = {{ part }}{% endif %}
+    {% for k in (range(chunks) if part is none else [part]) %}
     union all
     select
         cell,
@@ -59,40 +80,42 @@ per_person as (
         max(destination_country_code) as destination_country_max
     from coded
     where coalesce(only_service_of_person, false) = false
-    {% if chunks > 1 %}and (person_id % {{ chunks }} + {{ chunks }}) % {{ chunks }} = {{ k }}{% endif %}
+    {% if chunks > 1 %}and {{ in_part }} = {{ k }}{% endif %}
     group by cell, person_id
     {% endfor %}
-),
-decoded as (
-    select
-        p.cell,
-        p.person_id,
-        p.n_records,
-        cast(nullif(({{ int_div('p.latest', '64') }}) % 8, 0) as {{ type_small_code() }}) as sex_code,
-        cast(nullif(({{ int_div('p.latest', '8') }}) % 8, 0) as {{ type_small_code() }}) as age_band_code,
-        cast(nullif(p.latest % 8, 0) as {{ type_small_code() }}) as case_category_code,
-        cast(p.sex_age_band_codes & 255 as {{ type_small_code() }}) as sex_codes,
-        cast({{ shift_right('p.sex_age_band_codes', '8') }} as {{ type_small_code() }}) as age_band_codes,
-        p.country_of_service_min,
-        p.country_of_service_max,
-        p.destination_country_min,
-        p.destination_country_max
-    from per_person as p
-),
--- the several-valued persons keep their id (a group of one); the others are merged by cell and codes
-kept as (
-    select
-        d.*,
-        case when {{ any_several_values() }} then d.person_id end as kept_person_id
-    from decoded as d
 )
+{% endmacro %}
+
+{#- the groups of the rows `per_person` (person_period_rows): the codes decoded; the several-valued persons keep
+    their id (a group of one), the others are merged by cell and codes -#}
+{% macro person_period_merged(per_person) %}
 select
     cell,
     kept_person_id as person_id,
     cast(count(*) as bigint) as persons,
     cast(sum(n_records) as bigint) as records,
     {{ person_period_profile() | join(', ') }}
-from kept
+from (
+    select
+        d.*,
+        case when {{ any_several_values() }} then d.person_id end as kept_person_id
+    from (
+        select
+            p.cell,
+            p.person_id,
+            p.n_records,
+            cast(nullif(({{ int_div('p.latest', '64') }}) % 8, 0) as {{ type_small_code() }}) as sex_code,
+            cast(nullif(({{ int_div('p.latest', '8') }}) % 8, 0) as {{ type_small_code() }}) as age_band_code,
+            cast(nullif(p.latest % 8, 0) as {{ type_small_code() }}) as case_category_code,
+            cast(p.sex_age_band_codes & 255 as {{ type_small_code() }}) as sex_codes,
+            cast({{ shift_right('p.sex_age_band_codes', '8') }} as {{ type_small_code() }}) as age_band_codes,
+            p.country_of_service_min,
+            p.country_of_service_max,
+            p.destination_country_min,
+            p.destination_country_max
+        from {{ per_person }} as p
+    ) as d
+) as kept
 group by cell, kept_person_id, {{ person_period_profile() | join(', ') }}
 {% endmacro %}
 

@@ -31,7 +31,7 @@
     materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='append',
     pre_hook=["{{ mark_touched_person_periods() }}"],
-    post_hook=["{{ keep_person_counts_basis() }}"],
+    post_hook=["{{ merge_person_period_parts() }}", "{{ keep_person_counts_basis() }}"],
 ) }}{% set sexes, ages, categories = sexes(), age_bands(), case_categories() %}
 {% for name, values in [('sexes', sexes), ('age_bands', ages), ('case_categories', categories)] if values | length > 7 %}
     {{ exceptions.raise_compiler_error('int_person_periods packs each code in 3 bits: the seed ' ~ name ~ ' has ' ~ (values | length) ~ ' values, at most 7 fit') }}
@@ -48,5 +48,5 @@ from {{ person_count_helper('touched_changes') }}
 group by cell, person_id, {{ person_period_profile() | join(', ') }}
 having sum(persons) > 0
 {% else %}
-{{ person_period_groups(ref('int_indicator_services'), person_period_chunks('int_services')) }}
+{{ person_period_groups(ref('int_indicator_services'), person_period_chunks('int_services'), merged_in_parts=(target.type == 'duckdb')) }}
 {% endif %}
