@@ -139,7 +139,8 @@ select * from {{ this }} where person_id in (select person_id from {{ person_cou
 -- delete ran out of DuckDB's default 1000MB in the +1% refresh after a full one, twice, once with nothing else
 -- running (docs/performance.md); the copy streams (7.6 s at scale 30 alone, against 0.6 s for the delete)
 create or replace table {{ this }} as
-select * from {{ this }} where person_id not in (select person_id from {{ person_count_helper('touched_ids') }})
+select * from {{ this }} as r
+where not exists (select 1 from {{ person_count_helper('touched_ids') }} as t where t.person_id = r.person_id)
 {% else %}
 {{ every_row_replaced() }}
 {% endif %}
