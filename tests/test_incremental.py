@@ -186,6 +186,7 @@ PARTLY_RECOMPUTED = [
     "int_provenance_services_by_cell",
     "int_services",
     "stg_lake__beneficiaries",
+    "stg_lake__beneficiaries_superseded",
 ]
 
 
@@ -327,6 +328,7 @@ def test_person_counts_rebuilt_whole_when_project_points_change(tmp_path):
         "int_plausibility_repeated_keys",
         "int_services",
         "stg_lake__beneficiaries",
+        "stg_lake__beneficiaries_superseded",
     ]
     assert tree.query("select count(*) from duckdb_tables() where table_name like '%\\_\\_kept%' escape '\\'") == [(0,)]
     incremental = tmp_path / "incremental.duckdb"

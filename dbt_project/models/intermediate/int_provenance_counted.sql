@@ -8,10 +8,9 @@
 -- Services are counted by integer keys, per cell and file in int_provenance_services_by_cell (the costly part:
 -- ~93M service-period rows at scale 10, kept between builds): each winning service's file as int_services' file_id (a hash of the file name, mapped back
 -- as ben_files here; tests/assert_beneficiary_file_ids_unique.sql: no two names share one), and (service set, period) as int_person_periods' hashed `cell`, checked free
--- of collisions and given to the set's indicators by the same macro. Superseded rows are looked for only
--- among the services delivered more than once (int_services.versions_delivered).
--- The winning services (stg_lake__beneficiaries) are named in each part, not through one CTE: DuckDB keeps a
--- CTE read twice in memory, whole, and at scale 10 that ran out of memory beside the other dbt thread.
+-- of collisions and given to the set's indicators by the same macro. Superseded rows are counted per service
+-- and file in stg_lake__beneficiaries_superseded (kept between builds), and given here to the services delivered
+-- more than once (int_services.versions_delivered).
 with ben_files as (
     {{ beneficiary_file_ids() }}
 ),
@@ -25,11 +24,7 @@ services_counted as (
     inner join ben_files as f on f.file_id = v.file_id
 ),
 ben_losers as (
-    select d.service_id, d.file_name, count(*) as n
-    from {{ ref('stg_lake__beneficiaries_delivered') }} as d
-    inner join {{ ref('stg_lake__beneficiaries') }} as w on w.service_id = d.service_id and w.versions_delivered > 1
-    where not (d.file_name = w.file_name and d.row_number = w.row_number)
-    group by d.service_id, d.file_name
+    select service_id, file_name, rows_superseded as n from {{ ref('stg_lake__beneficiaries_superseded') }}
 ),
 services_superseded as (
     select m.indicator_code, v.period, v.file_name, v.rows_superseded
