@@ -185,8 +185,8 @@ PARTLY_RECOMPUTED = [
     "int_plausibility_repeated_keys",
     "int_provenance_services_by_cell",
     "int_services",
+    "int_superseded_service_rows",
     "stg_lake__beneficiaries",
-    "stg_lake__beneficiaries_superseded",
 ]
 
 
@@ -327,8 +327,8 @@ def test_person_counts_rebuilt_whole_when_project_points_change(tmp_path):
     assert recomputed_in_part(tree, run.run_id) == [
         "int_plausibility_repeated_keys",
         "int_services",
+        "int_superseded_service_rows",
         "stg_lake__beneficiaries",
-        "stg_lake__beneficiaries_superseded",
     ]
     assert tree.query("select count(*) from duckdb_tables() where table_name like '%\\_\\_kept%' escape '\\'") == [(0,)]
     incremental = tmp_path / "incremental.duckdb"

@@ -148,7 +148,7 @@ where service_id in (select service_id from {{ sibling('int_services__touched_re
 {{ return(winners_delta_given('__touched_agree_keys')) }}
 {% endmacro %}
 
-{# pre-hook of stg_lake__beneficiaries_superseded: the touched services (stg_lake__beneficiaries' pre-hook), whose
+{# pre-hook of int_superseded_service_rows: the touched services (stg_lake__beneficiaries' pre-hook), whose
    superseded rows are deleted (the model counts them again); kept under this model's name too, which says in the
    log that it was recomputed in part (pipelines/build_file.py finish_build) #}
 {% macro mark_touched_superseded() %}

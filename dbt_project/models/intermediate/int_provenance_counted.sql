@@ -9,7 +9,7 @@
 -- ~93M service-period rows at scale 10, kept between builds): each winning service's file as int_services' file_id (a hash of the file name, mapped back
 -- as ben_files here; tests/assert_beneficiary_file_ids_unique.sql: no two names share one), and (service set, period) as int_person_periods' hashed `cell`, checked free
 -- of collisions and given to the set's indicators by the same macro. Superseded rows are counted per service
--- and file in stg_lake__beneficiaries_superseded (kept between builds), and given here to the services delivered
+-- and file in int_superseded_service_rows (kept between builds), and given here to the services delivered
 -- more than once (int_services.versions_delivered).
 with ben_files as (
     {{ beneficiary_file_ids() }}
@@ -24,7 +24,7 @@ services_counted as (
     inner join ben_files as f on f.file_id = v.file_id
 ),
 ben_losers as (
-    select service_id, file_name, rows_superseded as n from {{ ref('stg_lake__beneficiaries_superseded') }}
+    select service_id, file_name, rows_superseded as n from {{ ref('int_superseded_service_rows') }}
 ),
 services_superseded as (
     select m.indicator_code, v.period, v.file_name, v.rows_superseded

@@ -8,6 +8,11 @@
 -- mark_touched_superseded), reading only their rows of the lake; otherwise, and on other engines, every
 -- delivered row is read. Counting them in int_provenance_counted from every delivered row took 2.8 s of a +1%
 -- refresh at scale 10 (docs/performance.md).
+--
+-- Scheduled after the person counts (the `depends_on` below, where int_provenance_counted counted them before):
+-- in a full build its read of every delivered row ran beside int_services at scale 30, and both ran out of DuckDB's
+-- default 1000MB (docs/performance.md).
+-- depends_on: {{ ref('int_provenance_services_by_cell') }}
 {{ config(
     materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='append',
