@@ -25,7 +25,7 @@
 {# true (int_person_periods) when the build is given a delta, int_services kept the rows it removed, and the
    basis is what the last build kept #}
 {% macro person_counts_delta_given() %}
-{% if not execute or target.type != 'duckdb' or not build_delta_given() %}
+{% if not delta_build() %}
     {{ return(false) }}
 {% endif %}
 {% set needed = ['int_services__touched_removed'] %}
@@ -51,14 +51,7 @@
 
 {# true (int_dimension_records) when int_person_periods was built incrementally in this build #}
 {% macro person_records_delta_given() %}
-{% if not execute or target.type != 'duckdb' or not build_delta_given() %}
-    {{ return(false) }}
-{% endif %}
-{% set found = run_query(
-    "select count(*) from duckdb_tables() where database_name = '" ~ this.database ~ "' and schema_name = '"
-    ~ this.schema ~ "' and table_name = 'int_person_periods__touched_ids'"
-).columns[0].values()[0] | int %}
-{{ return(found == 1) }}
+{{ return(delta_build() and delta_helper_exists(this.incorporate(path={'identifier': 'int_person_periods__touched_ids'}))) }}
 {% endmacro %}
 
 {# the services of the touched persons, now, and expanded to their sets and periods #}
@@ -226,14 +219,7 @@ group by cell, dim, code
 {# true (int_dimension_record_counts) when int_dimension_records replaced only the touched persons' records in
    this build (it kept the removed ones) #}
 {% macro record_counts_delta_given() %}
-{% if not execute or target.type != 'duckdb' or not build_delta_given() %}
-    {{ return(false) }}
-{% endif %}
-{% set found = run_query(
-    "select count(*) from duckdb_tables() where database_name = '" ~ this.database ~ "' and schema_name = '"
-    ~ this.schema ~ "' and table_name = 'int_dimension_records__touched_removed'"
-).columns[0].values()[0] | int %}
-{{ return(found == 1) }}
+{{ return(delta_build() and delta_helper_exists(this.incorporate(path={'identifier': 'int_dimension_records__touched_removed'}))) }}
 {% endmacro %}
 
 {# pre-hook of int_dimension_record_counts: the changes of the touched persons' counts (now minus before, plus

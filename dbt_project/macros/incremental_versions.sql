@@ -131,13 +131,28 @@ where service_id in (select service_id from {{ sibling('int_services__touched_re
     `stg_lake__beneficiaries<suffix>` (__touched: the services decided again; __touched_agree_keys: the keys of the
     winners it removed). The models kept by service or by agree key are then recomputed in part. -#}
 {% macro winners_delta_given(suffix) %}
-{% if not execute or target.type != 'duckdb' or not build_delta_given() %}
-    {{ return(false) }}
-{% endif %}
+{{ return(delta_build() and delta_helper_exists(winners_helper(suffix))) }}
+{% endmacro %}
+
+{% macro winners_helper(suffix) -%}
 {% set winners = ref('stg_lake__beneficiaries') %}
+{{ return(winners.incorporate(path={"identifier": winners.identifier ~ suffix})) }}
+{%- endmacro %}
+
+{#- true when dbt executes (not parses) an incremental build on DuckDB given a delta. Callers test it before naming
+    a helper table (`delta_build() and delta_helper_exists(...)`: Jinja's `and` stops at the first false), as
+    `this` and refs of other models are not there at parse time nor in unit tests. -#}
+{% macro delta_build() %}
+{{ return(execute and target.type == 'duckdb' and build_delta_given()) }}
+{% endmacro %}
+
+{#- true when the helper table `relation` (a relation object, not a rendered name such as sibling()'s) exists: the model that leaves it was recomputed in part in this build (a
+    delta given alone does not say so: a model is rebuilt whole when its basis changed). The helper tables are
+    dropped when a build passes (pipelines/build_file.py finish_build). -#}
+{% macro delta_helper_exists(relation) %}
 {% set found = run_query(
-    "select count(*) from duckdb_tables() where database_name = '" ~ winners.database ~ "' and schema_name = '"
-    ~ winners.schema ~ "' and table_name = '" ~ winners.identifier ~ suffix ~ "'"
+    "select count(*) from duckdb_tables() where database_name = '" ~ relation.database ~ "' and schema_name = '"
+    ~ relation.schema ~ "' and table_name = '" ~ relation.identifier ~ "'"
 ).columns[0].values()[0] | int %}
 {{ return(found == 1) }}
 {% endmacro %}
