@@ -1,8 +1,8 @@
 {#-
   service_indicator_members(services, catalogue): the (indicator_code, service) pairs of the catalogue's
   service-based indicators (int_service_sets) over a relation of services with service_type and
-  project_code, by the same three equi-joins as int_indicator_services (by service type; every service;
-  services of projects tagged with the indicator's reached_point, of its service_type if any). Used for rows that int_indicator_services
+  project_code, by the same three equi-joins as int_indicator_services (catalogue_members, macros/
+  indicator_services.sql). Used for rows that int_indicator_services
   does not hold: the rejected rows' context (what they would have fed). The project tagging is the current
   build's (int_project_points).
 -#}
@@ -10,21 +10,7 @@
 with svc_catalogue as (
     select indicator_code, service_type, reached_point from {{ ref('int_service_sets') }}
 )
-select c.indicator_code, s.*
-from svc_catalogue as c
-inner join {{ services }} as s on s.service_type = c.service_type
-where c.reached_point is null
-union all
-select c.indicator_code, s.*
-from svc_catalogue as c
-cross join {{ services }} as s
-where c.reached_point is null and c.service_type is null
-union all
-select c.indicator_code, s.*
-from svc_catalogue as c
-inner join {{ ref('int_project_points') }} as b on b.strategy_point = c.reached_point
-inner join {{ services }} as s on s.project_code = b.project_code
-where c.service_type is null or s.service_type = c.service_type
+{{ catalogue_members('indicator_code', 'svc_catalogue', services, ref('int_project_points')) }}
 {% endmacro %}
 
 {#- The period condition of a project-based measure (as int_indicator_period_values applies it). -#}
