@@ -72,7 +72,7 @@ docs: setup
 
 # Not part of `make test` (~12 min at scale 10, measured 2026-12-07): scale-10 extracts generated once into bench/cache/, then the
 # hand-written DuckDB baseline, a full refresh and a refresh after one 1% file, timed with peak RSS;
-# the table goes to bench/results/<date>.md (docs/performance.md). BENCH_ARGS="--scale 3" for another size.
+# the table goes to bench/results/<date>.md (docs/performance.md). BENCH_ARGS="--scale 3" for another size (--scale 30: 22 min once generated, see README).
 bench: setup
 	$(PY) -m bench.run $(BENCH_ARGS)
 
