@@ -19,7 +19,7 @@
 {%- endmacro %}
 
 {% macro person_count_helper(name) -%}
-{{ sibling('int_person_periods__' ~ name) }}
+{{ return(sibling('int_person_periods__' ~ name)) }}
 {%- endmacro %}
 
 {# true (int_person_periods) when the build is given a delta, int_services kept the rows it removed, and the
@@ -28,15 +28,11 @@
 {% if not delta_build() %}
     {{ return(false) }}
 {% endif %}
-{% set needed = ['int_services__touched_removed'] %}
+{% set needed = [sibling('int_services__touched_removed')] %}
 {% for name, model in person_counts_basis() %}
-    {% do needed.append('int_person_periods__kept_' ~ name) %}
+    {% do needed.append(person_count_helper('kept_' ~ name)) %}
 {% endfor %}
-{% set found = run_query(
-    "select count(*) from duckdb_tables() where database_name = '" ~ this.database ~ "' and schema_name = '"
-    ~ this.schema ~ "' and table_name in ('" ~ needed | join("', '") ~ "')"
-).columns[0].values()[0] | int %}
-{% if found < needed | length %}
+{% if not delta_helpers_exist(needed) %}
     {{ return(false) }}
 {% endif %}
 {% set differences = [] %}
@@ -51,7 +47,7 @@
 
 {# true (int_dimension_records) when int_person_periods was built incrementally in this build #}
 {% macro person_records_delta_given() %}
-{{ return(delta_build() and delta_helper_exists(this.incorporate(path={'identifier': 'int_person_periods__touched_ids'}))) }}
+{{ return(delta_build() and delta_helpers_exist([person_count_helper('touched_ids')])) }}
 {% endmacro %}
 
 {# the services of the touched persons, now, and expanded to their sets and periods #}
@@ -219,7 +215,7 @@ group by cell, dim, code
 {# true (int_dimension_record_counts) when int_dimension_records replaced only the touched persons' records in
    this build (it kept the removed ones) #}
 {% macro record_counts_delta_given() %}
-{{ return(delta_build() and delta_helper_exists(this.incorporate(path={'identifier': 'int_dimension_records__touched_removed'}))) }}
+{{ return(delta_build() and delta_helpers_exist([sibling('int_dimension_records__touched_removed')])) }}
 {% endmacro %}
 
 {# pre-hook of int_dimension_record_counts: the changes of the touched persons' counts (now minus before, plus

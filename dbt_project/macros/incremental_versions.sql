@@ -27,7 +27,7 @@ read_parquet('{{ env_var("REVIEW_BUILD_DELTA", "") | replace("'", "''") }}')
 {# the services whose winning version this build decided again (stg_lake__beneficiaries' pre-hook writes it,
    int_services reads it; pipelines/build_file.py drops the __touched tables before the build is published) #}
 {% macro touched_services_relation(winners) -%}
-{{ winners.incorporate(path={"identifier": winners.identifier ~ '__touched'}) }}
+{{ return(winners.incorporate(path={"identifier": winners.identifier ~ '__touched'})) }}
 {%- endmacro %}
 
 {# pre-hook: the touched services, and their kept winners deleted (their new winners are the model's rows);
@@ -59,17 +59,18 @@ delete from {{ this }} where service_id in (select service_id from {{ touched_se
   id < 0: the hash of the key now; a shared hash whose every key changed has no service left). A hash shared
   now was shared before or has a touched key. Every service of a touched hash is recomputed.
 #}
-{# a relation beside this model's, in its schema (the helper tables of an incremental build) #}
+{# a relation beside this model's, in its schema (the helper tables of an incremental build): a relation object,
+   which renders as its name in SQL and can be given to delta_helpers_exist #}
 {% macro sibling(identifier) -%}
-{{ this.incorporate(path={"identifier": identifier}) }}
+{{ return(this.incorporate(path={"identifier": identifier})) }}
 {%- endmacro %}
 
 {% macro touched_persons_relation() -%}
-{{ this.incorporate(path={"identifier": this.identifier ~ '__touched_persons'}) }}
+{{ return(sibling(this.identifier ~ '__touched_persons')) }}
 {%- endmacro %}
 
 {% macro touched_person_services_relation() -%}
-{{ this.incorporate(path={"identifier": this.identifier ~ '__touched_services'}) }}
+{{ return(sibling(this.identifier ~ '__touched_services')) }}
 {%- endmacro %}
 
 {% macro mark_touched_persons() %}
@@ -131,7 +132,7 @@ where service_id in (select service_id from {{ sibling('int_services__touched_re
     `stg_lake__beneficiaries<suffix>` (__touched: the services decided again; __touched_agree_keys: the keys of the
     winners it removed). The models kept by service or by agree key are then recomputed in part. -#}
 {% macro winners_delta_given(suffix) %}
-{{ return(delta_build() and delta_helper_exists(winners_helper(suffix))) }}
+{{ return(delta_build() and delta_helpers_exist([winners_helper(suffix)])) }}
 {% endmacro %}
 
 {% macro winners_helper(suffix) -%}
@@ -140,21 +141,23 @@ where service_id in (select service_id from {{ sibling('int_services__touched_re
 {%- endmacro %}
 
 {#- true when dbt executes (not parses) an incremental build on DuckDB given a delta. Callers test it before naming
-    a helper table (`delta_build() and delta_helper_exists(...)`: Jinja's `and` stops at the first false), as
+    a helper table (`delta_build() and delta_helpers_exist(...)`: Jinja's `and` stops at the first false), as
     `this` and refs of other models are not there at parse time nor in unit tests. -#}
 {% macro delta_build() %}
 {{ return(execute and target.type == 'duckdb' and build_delta_given()) }}
 {% endmacro %}
 
-{#- true when the helper table `relation` (a relation object, not a rendered name such as sibling()'s) exists: the model that leaves it was recomputed in part in this build (a
-    delta given alone does not say so: a model is rebuilt whole when its basis changed). The helper tables are
-    dropped when a build passes (pipelines/build_file.py finish_build). -#}
-{% macro delta_helper_exists(relation) %}
-{% set found = run_query(
-    "select count(*) from duckdb_tables() where database_name = '" ~ relation.database ~ "' and schema_name = '"
-    ~ relation.schema ~ "' and table_name = '" ~ relation.identifier ~ "'"
-).columns[0].values()[0] | int %}
-{{ return(found == 1) }}
+{#- true when every helper table of `relations` (relation objects: sibling(), winners_helper()) exists: the models
+    that leave them were recomputed in part in this build (a delta given alone does not say so: a model is rebuilt
+    whole when its basis changed). One query for all. The helper tables are dropped when a build passes
+    (pipelines/build_file.py finish_build). -#}
+{% macro delta_helpers_exist(relations) %}
+{% set wanted = [] %}
+{% for r in relations %}
+    {% do wanted.append("(database_name = '" ~ r.database ~ "' and schema_name = '" ~ r.schema ~ "' and table_name = '" ~ r.identifier ~ "')") %}
+{% endfor %}
+{% set found = run_query("select count(*) from duckdb_tables() where " ~ wanted | join(" or ")).columns[0].values()[0] | int %}
+{{ return(found == relations | length) }}
 {% endmacro %}
 
 {#- int_plausibility_repeated_keys: true when stg_lake__beneficiaries was built from a delta in this build (it left
@@ -183,7 +186,7 @@ delete from {{ this }} where service_id in (select service_id from {{ sibling(th
 {% if agree_keys_delta_given() %}
 {% set winners = ref('stg_lake__beneficiaries') %}
 create or replace table {{ sibling(this.identifier ~ '__touched') }} as
-select agree_key from {{ winners.incorporate(path={"identifier": winners.identifier ~ '__touched_agree_keys'}) }}
+select agree_key from {{ winners_helper('__touched_agree_keys') }}
 union
 select agree_key from {{ winners }} where service_id in (select service_id from {{ touched_services_relation(winners) }});
 delete from {{ this }} where agree_key in (select agree_key from {{ sibling(this.identifier ~ '__touched') }})
