@@ -1,10 +1,9 @@
 {#-
-  service_indicator_members(services, catalogue): the (indicator_code, service) pairs of the catalogue's
-  service-based indicators (int_service_sets) over a relation of services with service_type and
-  project_code, by the same three equi-joins as int_indicator_services (catalogue_members, macros/
-  indicator_services.sql). Used for rows that int_indicator_services
-  does not hold: the rejected rows' context (what they would have fed). The project tagging is the current
-  build's (int_project_points).
+  service_indicator_members(services): the (indicator_code, service) pairs of the catalogue's service-based
+  indicators (int_service_sets) over a relation of services with service_type and project_code, by the same
+  three equi-joins as int_indicator_services (catalogue_members, macros/indicator_services.sql). Used for rows
+  that int_indicator_services does not hold: the rejected rows' context (what they would have fed). The project
+  tagging is the current build's (int_project_points).
 -#}
 {% macro service_indicator_members(services) %}
 with svc_catalogue as (
